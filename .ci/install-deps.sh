@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages rnnc needs, and only those that are missing.
+# Idempotent: a second run installs nothing and does not touch the network.
+set -euo pipefail
+
+packages=(
+  cmake g++ make
+  llvm-19-dev      # JIT and ahead-of-time code generation
+  libfmt-dev       # formatting
+  libcli11-dev     # command-line parsing for the rnnc tool
+  catch2           # unit tests (v2)
+  libbenchmark-dev # bench/
+  libdnnl-dev      # oneDNN 2.6: the external oracle in tests, the peer in benchmarks
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

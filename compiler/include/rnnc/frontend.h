@@ -1,0 +1,30 @@
+// The front end as one linear script: parse -> check -> resolve dimensions
+// -> lower -> bind -> simplify. Each stage is a free function in its own
+// file; this header strings them together for tools and tests.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rnnc/checker.h"
+#include "rnnc/diagnostics.h"
+#include "rnnc/ir.h"
+
+namespace rnnc {
+
+using DimensionArgs = std::vector<std::pair<std::string, std::int64_t>>;
+
+// Parses and checks a cell; nullopt when there were errors.
+std::optional<CheckedCell> parse_and_check(const SourceFile& file, DiagnosticEngine& diagnostics);
+
+// The simplified IR of the cell with its dimensions bound; nullopt when the
+// cell or the binding has errors (all reported to `diagnostics`).
+std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics);
+
+// Reads a file; nullopt with `error` set when it cannot be read.
+std::optional<SourceFile> read_source_file(const std::string& path, std::string& error);
+
+}  // namespace rnnc
