@@ -125,9 +125,9 @@ class Checker {
       diagnostics_.note(existing->second.span, "first declared here");
       return;
     }
-    if (!shape) return;
-    values_[declaration.name] = Value{value_kind(declaration.kind), *shape, declaration.span};
+    values_[declaration.name] = Value{value_kind(declaration.kind), shape.value_or(Shape::scalar()), declaration.span};
     value_names_.push_back(declaration.name);
+    if (!shape) poisoned_.insert(declaration.name);  // its errors are reported; spare its uses
   }
 
   std::optional<Shape> declared_shape(const Declaration& declaration) {
@@ -381,6 +381,7 @@ class Checker {
         return std::nullopt;
       }
       found->second.used = true;
+      if (poisoned_.count(matrix.name)) return std::nullopt;
       value = &found->second;
     }
     if (!value || value->kind != ValueKind::Param || value->shape.rank != 2) {

@@ -21,7 +21,18 @@ void DiagnosticEngine::note(Span span, std::string message) {
 }
 
 void DiagnosticEngine::print(std::ostream& out) const {
-  for (const Diagnostic& diagnostic : diagnostics_) out << format_diagnostic(file_, diagnostic);
+  // In source order, each error or warning followed by its notes: the lexer,
+  // parser and checker report in separate sweeps over the file.
+  std::vector<std::vector<const Diagnostic*>> groups;
+  for (const Diagnostic& diagnostic : diagnostics_) {
+    if (diagnostic.severity != Severity::Note || groups.empty()) groups.emplace_back();
+    groups.back().push_back(&diagnostic);
+  }
+  std::stable_sort(groups.begin(), groups.end(),
+                   [](const auto& a, const auto& b) { return a.front()->span.begin < b.front()->span.begin; });
+  for (const auto& group : groups) {
+    for (const Diagnostic* diagnostic : group) out << format_diagnostic(file_, *diagnostic);
+  }
   if (error_count_ > 0) {
     out << fmt::format("{} error{} generated.\n", error_count_, error_count_ == 1 ? "" : "s");
   }

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "rnnc/frontend.h"
 #include "rnnc/ir_printer.h"
@@ -91,6 +92,16 @@ int main(int argc, char** argv) {
   ir->add_option("-D", dimension_args, "bind a dimension, NAME=VALUE (repeat for each dimension)")
       ->allow_extra_args(false);
 
+  // CLI11 would call an unknown verb a missing subcommand; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> verbs;
+    for (CLI::App* verb : app.get_subcommands([](CLI::App*) { return true; })) verbs.push_back(verb->get_name());
+    if (std::find(verbs.begin(), verbs.end(), argv[1]) == verbs.end()) {
+      std::cerr << fmt::format("rnnc: error: unknown command '{}'; the commands are {}\n", argv[1],
+                               fmt::join(verbs, ", "));
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
