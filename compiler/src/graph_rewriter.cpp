@@ -36,6 +36,9 @@ NodeId GraphRewriter::emit_new(Node node) {
 Graph GraphRewriter::finish() {
   for (NodeId old_id : source_.next_states) result_.next_states.push_back(mapped(old_id));
   for (const Output& output : source_.outputs) result_.outputs.push_back({output.name, mapped(output.node)});
+  for (const ParamGradient& gradient : source_.param_gradients) {
+    result_.param_gradients.push_back({gradient.param, mapped(gradient.node)});
+  }
   verify_graph(result_);
   return std::move(result_);
 }

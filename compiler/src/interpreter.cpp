@@ -58,13 +58,32 @@ void evaluate_node(const Node& node, const std::vector<const Real*>& inputs,
       for (std::size_t i = 0; i < n; ++i) out[i] = apply_binary(node.op, at(operand(0), i), at(operand(1), i));
       return;
     case OpClass::MatVec: {
+      // W is [rows][cols]; MatVec reads it by rows, MatVecT by columns.
       const Real* matrix = params[std::size_t(node.symbol)];
       const std::vector<Real>& x = operand(0);
-      for (std::size_t row = 0; row < n; ++row) {
+      bool transposed = node.op == Op::MatVecT;
+      std::size_t cols = transposed ? n : x.size();
+      for (std::size_t i = 0; i < n; ++i) {
         Real sum = 0;
-        for (std::size_t col = 0; col < x.size(); ++col) sum += matrix[row * x.size() + col] * x[col];
-        out[row] = sum;
+        for (std::size_t k = 0; k < x.size(); ++k) sum += (transposed ? matrix[k * cols + i] : matrix[i * cols + k]) * x[k];
+        out[i] = sum;
       }
+      return;
+    }
+    case OpClass::Outer: {
+      const std::vector<Real>& g = operand(0);
+      const std::vector<Real>& v = operand(1);
+      for (std::size_t row = 0; row < g.size(); ++row) {
+        for (std::size_t col = 0; col < v.size(); ++col) out[row * v.size() + col] = g[row] * v[col];
+      }
+      return;
+    }
+    case OpClass::Broadcast:
+      for (std::size_t i = 0; i < n; ++i) out[i] = operand(0)[0];
+      return;
+    case OpClass::Pad: {
+      std::size_t begin = std::size_t(node.slice_begin.constant_value());
+      for (std::size_t i = 0; i < operand(0).size(); ++i) out[begin + i] = operand(0)[i];
       return;
     }
     case OpClass::Slice: {

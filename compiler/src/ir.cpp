@@ -62,14 +62,15 @@ void verify_graph(const Graph& graph) {
   for (std::size_t id = 0; id < graph.nodes.size(); ++id) {
     const Node& node = graph.nodes[id];
     std::string where = fmt::format("node %{} ({})", id, op_mnemonic(node.op));
-    RNNC_ASSERT(node.shape.rank <= 1, where + " has a matrix shape");
+    RNNC_ASSERT(node.shape.rank <= 1 || node.op == Op::Outer, where + " has a matrix shape");
     int arity = op_arity(node.op);
     RNNC_ASSERT(arity < 0 ? !node.operands.empty() : node.operands.size() == std::size_t(arity),
                 where + " has the wrong number of operands");
     for (NodeId operand : node.operands) {
       RNNC_ASSERT(operand >= 0 && std::size_t(operand) < id, where + " uses an operand that does not precede it");
     }
-    if (node.op == Op::Input || node.op == Op::State || node.op == Op::Param || node.op == Op::MatVec) {
+    bool names_param = node.op == Op::Param || op_class(node.op) == OpClass::MatVec || node.op == Op::Outer;
+    if (node.op == Op::Input || node.op == Op::State || names_param) {
       RNNC_ASSERT(node.symbol >= 0 && std::size_t(node.symbol) < symbol_count(node.op),
                   where + " names no declared symbol");
     }
@@ -82,6 +83,12 @@ void verify_graph(const Graph& graph) {
   }
   for (const Output& output : graph.outputs) {
     RNNC_ASSERT(output.node >= 0 && std::size_t(output.node) < graph.nodes.size(), "output refers to no node");
+  }
+  for (const ParamGradient& gradient : graph.param_gradients) {
+    RNNC_ASSERT(gradient.param >= 0 && std::size_t(gradient.param) < graph.params.size(), "gradient of no parameter");
+    RNNC_ASSERT(gradient.node >= 0 && std::size_t(gradient.node) < graph.nodes.size(), "gradient refers to no node");
+    RNNC_ASSERT(graph.node(gradient.node).shape == graph.params[std::size_t(gradient.param)].shape,
+                "gradient's shape differs from its parameter's");
   }
 }
 

@@ -22,10 +22,13 @@ std::string operands_text(const Graph& graph, const Node& node) {
     case Op::Input: return graph.inputs[std::size_t(node.symbol)].name;
     case Op::State: return graph.states[std::size_t(node.symbol)].name;
     case Op::Param:
-    case Op::MatVec: parts.push_back(graph.params[std::size_t(node.symbol)].name); break;
+    case Op::MatVec:
+    case Op::MatVecT:
+    case Op::Outer: parts.push_back(graph.params[std::size_t(node.symbol)].name); break;
     default: break;
   }
   for (NodeId operand : node.operands) parts.push_back(fmt::format("%{}", operand));
+  if (node.op == Op::Pad) parts.back() += fmt::format(" at {}", node.slice_begin.to_string());
   if (node.op == Op::Slice) {
     parts.back() += fmt::format("[{}:{}]", node.slice_begin.to_string(), (node.slice_begin + node.shape.rows).to_string());
   }
@@ -58,6 +61,9 @@ std::string print_graph(const Graph& graph) {
     out += fmt::format("  {}' = %{}\n", graph.states[i].name, graph.next_states[i]);
   }
   for (const Output& output : graph.outputs) out += fmt::format("  output {} = %{}\n", output.name, output.node);
+  for (const ParamGradient& gradient : graph.param_gradients) {
+    out += fmt::format("  grad {} += %{}\n", graph.params[std::size_t(gradient.param)].name, gradient.node);
+  }
   return out;
 }
 

@@ -199,6 +199,7 @@ Graph remove_dead_code(const Graph& graph) {
   std::vector<bool> live(graph.nodes.size(), false);
   for (NodeId id : graph.next_states) live[std::size_t(id)] = true;
   for (const Output& output : graph.outputs) live[std::size_t(output.node)] = true;
+  for (const ParamGradient& gradient : graph.param_gradients) live[std::size_t(gradient.node)] = true;
   for (NodeId id = NodeId(graph.nodes.size()) - 1; id >= 0; --id) {
     if (!live[std::size_t(id)]) continue;
     for (NodeId operand : graph.node(id).operands) live[std::size_t(operand)] = true;

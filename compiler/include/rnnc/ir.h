@@ -29,13 +29,20 @@ namespace rnnc {
   X(Sqrt, "sqrt", 1, Unary)                                                      \
   X(Abs, "abs", 1, Unary)                                                        \
   X(Softplus, "softplus", 1, Unary)                                              \
+  X(Step, "step", 1, Unary)         /* x > 0 ? 1 : 0 (backward of relu) */       \
+  X(Sign, "sign", 1, Unary)         /* -1, 0 or 1 (backward of abs) */           \
   X(Add, "add", 2, Binary)          /* binary ops broadcast scalars and [1] */   \
   X(Sub, "sub", 2, Binary)                                                       \
   X(Mul, "mul", 2, Binary)                                                       \
   X(Div, "div", 2, Binary)                                                       \
   X(Max, "max", 2, Binary)                                                       \
   X(Min, "min", 2, Binary)                                                       \
+  X(GreaterEqual, "ge", 2, Binary)  /* a >= b ? 1 : 0 (backward of max, min) */  \
   X(MatVec, "matvec", 1, MatVec)    /* param matrix times a vector */            \
+  X(MatVecT, "matvec_t", 1, MatVec) /* transposed param matrix times a vector */ \
+  X(Outer, "outer", 2, Outer)       /* g vᵀ: a matrix gradient contribution */   \
+  X(Broadcast, "broadcast", 1, Broadcast) /* scalar to a vector */              \
+  X(Pad, "pad", 1, Pad)             /* operand at slice_begin, zeros elsewhere */\
   X(Slice, "slice", 1, Slice)       /* [begin, begin + length) */                \
   X(Concat, "concat", -1, Concat)                                                \
   X(Sum, "sum", 1, Reduce)          /* to a scalar */                            \
@@ -48,7 +55,7 @@ enum class Op : std::uint8_t {
 #undef RNNC_IR_OP_ENUM
 };
 
-enum class OpClass : std::uint8_t { Leaf, Unary, Binary, MatVec, Slice, Concat, Reduce, Softmax };
+enum class OpClass : std::uint8_t { Leaf, Unary, Binary, MatVec, Outer, Broadcast, Pad, Slice, Concat, Reduce, Softmax };
 
 const char* op_mnemonic(Op op);
 int op_arity(Op op);
@@ -58,11 +65,11 @@ using NodeId = std::int32_t;
 
 struct Node {
   Op op;
-  Shape shape;                   // rank 0 (scalar) or 1 (vector)
+  Shape shape;                   // rank 0 (scalar) or 1 (vector); rank 2 only for Outer
   std::vector<NodeId> operands;  // all smaller than this node's id
   double constant = 0;           // Constant: the value
-  int symbol = -1;               // Input, State: index into inputs/states; Param, MatVec: into params
-  DimPoly slice_begin;           // Slice: first element taken
+  int symbol = -1;               // Input, State: index into inputs/states; Param, MatVec(T), Outer: into params
+  DimPoly slice_begin;           // Slice: first element taken; Pad: where the operand goes
   std::string name;              // the source name it was assigned to, if any (for printing)
 };
 
@@ -85,6 +92,13 @@ struct Output {
   NodeId node;
 };
 
+// A contribution of one step of one sample to a parameter's gradient, summed
+// over time and batch: an Outer node for a matrix, else the parameter's shape.
+struct ParamGradient {
+  int param;
+  NodeId node;
+};
+
 struct Graph {
   std::string cell_name;
   std::vector<std::string> dimension_names;
@@ -93,6 +107,7 @@ struct Graph {
   std::vector<Node> nodes;
   std::vector<NodeId> next_states;  // parallel to states
   std::vector<Output> outputs;
+  std::vector<ParamGradient> param_gradients;  // backward steps only
 
   const Node& node(NodeId id) const { return nodes[static_cast<std::size_t>(id)]; }
   bool is_bound() const { return dimension_values.size() == dimension_names.size(); }

@@ -23,6 +23,8 @@ Real apply_unary(Op op, Real x) {
     case Op::Abs: return std::abs(x);
     // log(1 + e^x) without overflow for large x.
     case Op::Softplus: return std::max(x, Real(0)) + std::log1p(std::exp(-std::abs(x)));
+    case Op::Step: return x > Real(0) ? Real(1) : Real(0);
+    case Op::Sign: return x > Real(0) ? Real(1) : x < Real(0) ? Real(-1) : Real(0);
     default: RNNC_ASSERT(false, std::string("not a unary operation: ") + op_mnemonic(op));
   }
 }
@@ -36,6 +38,7 @@ Real apply_binary(Op op, Real a, Real b) {
     case Op::Div: return a / b;
     case Op::Max: return std::max(a, b);
     case Op::Min: return std::min(a, b);
+    case Op::GreaterEqual: return a >= b ? Real(1) : Real(0);
     default: RNNC_ASSERT(false, std::string("not a binary operation: ") + op_mnemonic(op));
   }
 }
