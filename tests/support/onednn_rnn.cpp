@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include <dlfcn.h>
@@ -266,6 +267,17 @@ PrimitiveDescs primitive_descs(OnednnCell cell, const RnnSizes& sizes, bool trai
   const memory::desc weights_iter = f32({1, 1, S, G, H}, Tag::any);
   const memory::desc bias = f32({1, 1, bias_gate_count(cell), H}, Tag::ldgo);
   const memory::desc dst_layer = f32({T, B, S}, Tag::tnc);
+  // lbr_gru and vanilla_gru take the same descriptors.
+  auto gru = [&]<class Forward, class Backward>(std::type_identity<Forward>,
+                                                std::type_identity<Backward>) -> PrimitiveDescs {
+    const typename Forward::primitive_desc forward(
+        {propagation, direction, src_layer, state, weights_layer, weights_iter, bias, dst_layer, state}, engine);
+    if (!training) return {forward, {}};
+    return {forward, typename Backward::primitive_desc(
+                         {backward, direction, src_layer, state, weights_layer, weights_iter, bias, dst_layer, state,
+                          /*diff_src_layer=*/src_layer, state, weights_layer, weights_iter, bias, dst_layer, state},
+                         engine, forward)};
+  };
   switch (cell) {
     case OnednnCell::Rnn:
     case OnednnCell::RnnRelu: {
@@ -300,24 +312,10 @@ PrimitiveDescs primitive_descs(OnednnCell cell, const RnnSizes& sizes, bool trai
                             cell_state},
                            engine, forward)};
     }
-    case OnednnCell::Gru: {
-      const dnnl::lbr_gru_forward::primitive_desc forward(
-          {propagation, direction, src_layer, state, weights_layer, weights_iter, bias, dst_layer, state}, engine);
-      if (!training) return {forward, {}};
-      return {forward, dnnl::lbr_gru_backward::primitive_desc(
-                           {backward, direction, src_layer, state, weights_layer, weights_iter, bias, dst_layer, state,
-                            /*diff_src_layer=*/src_layer, state, weights_layer, weights_iter, bias, dst_layer, state},
-                           engine, forward)};
-    }
-    case OnednnCell::GruClassic: {
-      const dnnl::gru_forward::primitive_desc forward(
-          {propagation, direction, src_layer, state, weights_layer, weights_iter, bias, dst_layer, state}, engine);
-      if (!training) return {forward, {}};
-      return {forward, dnnl::gru_backward::primitive_desc(
-                           {backward, direction, src_layer, state, weights_layer, weights_iter, bias, dst_layer, state,
-                            /*diff_src_layer=*/src_layer, state, weights_layer, weights_iter, bias, dst_layer, state},
-                           engine, forward)};
-    }
+    case OnednnCell::Gru:
+      return gru(std::type_identity<dnnl::lbr_gru_forward>(), std::type_identity<dnnl::lbr_gru_backward>());
+    case OnednnCell::GruClassic:
+      return gru(std::type_identity<dnnl::gru_forward>(), std::type_identity<dnnl::gru_backward>());
   }
   throw std::invalid_argument("oneDNN oracle: unknown cell");
 }
