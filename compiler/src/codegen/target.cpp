@@ -1,0 +1,108 @@
+#include "codegen/target.h"
+
+#include <mutex>
+
+#include <llvm/ADT/StringMap.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/TargetParser/Host.h>
+
+#include "rnnc/internal_error.h"
+
+namespace rnnc {
+
+namespace {
+
+void initialize_llvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+// A feature list is valid when every entry is +name or -name and the
+// target knows the name.
+llvm::Error check_features(const llvm::Triple& triple, const std::string& cpu, const std::string& features) {
+  std::string lookup_error;
+  const llvm::Target* target = llvm::TargetRegistry::lookupTarget(triple.str(), lookup_error);
+  if (!target) return llvm::createStringError(llvm::inconvertibleErrorCode(), lookup_error);
+  // Created for the generic CPU: LLVM warns on stderr about an unknown one.
+  std::unique_ptr<llvm::MCSubtargetInfo> info(target->createMCSubtargetInfo(triple.str(), "", ""));
+  if (!info->isCPUStringValid(cpu)) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown target CPU '" + cpu + "'");
+  }
+  llvm::SmallVector<llvm::StringRef> entries;
+  llvm::StringRef(features).split(entries, ',', -1, false);
+  for (llvm::StringRef entry : entries) {
+    bool signed_entry = entry.starts_with("+") || entry.starts_with("-");
+    bool known = false;
+    for (const llvm::SubtargetFeatureKV& feature : info->getAllProcessorFeatures()) {
+      known = known || entry.drop_front() == feature.Key;
+    }
+    if (!signed_entry || !known) {
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), "unknown target feature '" + entry.str() + "'");
+    }
+  }
+  return llvm::Error::success();
+}
+
+}  // namespace
+
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> make_target_builder(const TargetOptions& target) {
+  initialize_llvm();
+  if (target.cpu.empty() && target.features.empty()) {
+    auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (builder) builder->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+    return builder;
+  }
+  llvm::Triple triple(llvm::sys::getProcessTriple());
+  std::string cpu = target.cpu.empty() ? llvm::sys::getHostCPUName().str() : target.cpu;
+  if (llvm::Error error = check_features(triple, cpu, target.features)) return error;
+  llvm::orc::JITTargetMachineBuilder builder(triple);
+  builder.setCPU(cpu);
+  llvm::SmallVector<llvm::StringRef> entries;
+  llvm::StringRef(target.features).split(entries, ',', -1, false);
+  std::vector<std::string> features(entries.begin(), entries.end());
+  builder.addFeatures(features);
+  builder.setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  return builder;
+}
+
+void prepare_module(llvm::Module& module, llvm::TargetMachine& machine) {
+  module.setTargetTriple(machine.getTargetTriple().str());
+  module.setDataLayout(machine.createDataLayout());
+  for (llvm::Function& function : module) {
+    if (function.isDeclaration()) continue;
+    function.addFnAttr("target-cpu", machine.getTargetCPU());
+    function.addFnAttr("target-features", machine.getTargetFeatureString());
+    function.addFnAttr(llvm::Attribute::NoUnwind);
+  }
+}
+
+void verify_module(const llvm::Module& module, const char* stage) {
+  std::string message;
+  llvm::raw_string_ostream stream(message);
+  RNNC_ASSERT(!llvm::verifyModule(module, &stream), std::string("invalid LLVM IR ") + stage + ": " + stream.str());
+}
+
+void optimize_module(llvm::Module& module, llvm::TargetMachine& machine) {
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager cgscc;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder builder(&machine);
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(cgscc);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, cgscc, modules);
+  llvm::ModulePassManager pipeline = builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  pipeline.run(module, modules);
+}
+
+}  // namespace rnnc

@@ -1,0 +1,30 @@
+// The target machine kernels are compiled for, and the O3 pipeline tuned
+// for it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include "rnnc/jit.h"
+
+namespace rnnc {
+
+// The JIT target machine builder for `target` (the host when target.cpu is
+// empty). Returns an error for an unknown CPU or feature.
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> make_target_builder(const TargetOptions& target);
+
+// Sets the module's triple and data layout and every function's target-cpu
+// and target-features, so that the vectorizer costs for the real CPU.
+void prepare_module(llvm::Module& module, llvm::TargetMachine& machine);
+
+// verifyModule; aborts with an internal error when the module is broken.
+void verify_module(const llvm::Module& module, const char* stage);
+
+// Runs LLVM's O3 pipeline with the target's cost model.
+void optimize_module(llvm::Module& module, llvm::TargetMachine& machine);
+
+}  // namespace rnnc
