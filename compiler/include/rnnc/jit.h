@@ -1,12 +1,14 @@
 // JIT compilation of a bound cell into whole-sequence CPU kernels through
-// LLVM. No LLVM header is included here, so users of the kernels and the
-// front end do not need LLVM's headers.
+// LLVM: forward inference, forward training (which also writes the
+// workspace the backward pass reads) and backward. No LLVM header is
+// included here.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "rnnc/autodiff.h"
 #include "rnnc/ir.h"
 #include "rnnc/kernel_plan.h"
 
@@ -20,22 +22,56 @@ struct TargetOptions {
   std::string features;
 };
 
-// Forward inference over a whole sequence. Buffers as in interpreter.h, one
-// pointer per input / state / output / parameter in declaration order;
-// `scratch` holds ForwardPlan::scratch_floats(steps, batch) floats.
-using ForwardKernel = void (*)(std::int64_t steps, std::int64_t batch, const float* const* inputs,
-                               const float* const* initial_states, float* const* final_states,
-                               float* const* outputs, const float* const* params, float* scratch);
+// Row r = t·B + b of a buffer starts at data + r·row_stride.
+struct RowBuffer {
+  float* data;
+  std::int64_t row_stride;
+};
+
+// See codegen/sequence_codegen.h for the meaning of each argument.
+using SequenceKernel = void (*)(std::int64_t steps, std::int64_t batch, const RowBuffer* sources,
+                                const float* const* initial_states, float* const* final_states,
+                                const RowBuffer* sinks, const float* const* params, float* const* param_gradients,
+                                float* scratch);
+
+struct Kernel {
+  SequenceKernel function = nullptr;
+  SequencePlan plan;
+};
+
+// What forward training stores per row for the backward pass: the saved
+// values of BackwardStep::plan, then (in a second region) the states of
+// every step, (T+1)·B rows of all states side by side.
+struct WorkspaceLayout {
+  std::int64_t saved_floats = 0;                // per row, in plan order
+  std::vector<std::int64_t> saved_offsets;      // per saved value
+  std::int64_t state_floats = 0;                // per row of the state region
+  std::vector<std::int64_t> state_offsets;      // per state
+  std::int64_t floats(std::int64_t steps, std::int64_t batch) const {
+    return steps * batch * saved_floats + (steps + 1) * batch * state_floats;
+  }
+};
 
 class CompiledCell {
  public:
-  // Generates, optimizes (O3 for the target) and JIT-compiles the kernels.
-  // Returns nullptr with `error` set when LLVM rejects the target.
+  // Differentiates, generates, optimizes (O3 for the target) and JIT-compiles
+  // the kernels. Returns nullptr with `error` set when LLVM rejects the target.
   static std::unique_ptr<CompiledCell> compile(const Graph& forward, const TargetOptions& target, std::string& error);
   ~CompiledCell();
 
-  ForwardKernel forward_inference() const;
-  const ForwardPlan& forward_plan() const;
+  const Graph& forward_graph() const;
+  const BackwardStep& backward_step() const;
+  const WorkspaceLayout& workspace() const;
+
+  // Sources: the cell's inputs. Sinks: its outputs.
+  const Kernel& forward_inference() const;
+  // Sources: the inputs. Sinks: the outputs, then each saved value, then
+  // each next state (rows 1..T of the state region; the caller writes row 0).
+  const Kernel& forward_training() const;
+  // Runs the backward step in reverse time. Sources: backward_step().graph's
+  // inputs; states: the state adjoints (in: at the end; out: of the initial
+  // states); sinks: the input adjoints; gradients accumulate.
+  const Kernel& backward() const;
 
   // The LLVM IR of the kernels, before or after optimization (for --emit).
   const std::string& llvm_ir(bool optimized) const;

@@ -1,7 +1,15 @@
-// How a forward step is laid out as a whole-sequence kernel, decided on the
-// IR alone (no LLVM): which values do not depend on the state and so are
-// computed for all T·B rows before the time loop, which are computed per
-// step, and where each lives in the kernel's scratch buffer.
+// How a step graph becomes a whole-sequence kernel, decided on the IR alone
+// (no LLVM). Every value gets a phase:
+//   Hoisted    independent of the state: computed for all T·B rows before
+//              the time loop (the input projection W x of every step is one
+//              product over all rows)
+//   Recurrent  needed to compute the next state: computed per step
+//   Deferred   depends on the state but the recurrence does not need it:
+//              computed for all rows after the time loop (e.g. the input
+//              adjoints and, as Gradient, the weight gradients of a backward
+//              step, which become one product over all rows)
+// Values that the time loop computes but later phases read are kept for all
+// rows; the rest of the loop's values live in one step's buffer.
 #pragma once
 
 #include <cstdint>
@@ -11,32 +19,31 @@
 
 namespace rnnc {
 
-enum class Phase : std::uint8_t {
-  Leaf,       // read from an argument buffer (input, parameter, constant, state)
-  View,       // a slice: a window of another value's buffer, no code
-  Hoisted,    // independent of the state: computed for all T·B rows before the loop
-  Recurrent,  // depends on the state: computed for the B rows of each step
-};
+enum class Phase : std::uint8_t { Leaf, View, Hoisted, Recurrent, Deferred, Gradient };
 
 struct ValuePlacement {
   Phase phase = Phase::Leaf;
-  std::int64_t offset = 0;  // Hoisted: floats per row before it; Recurrent: likewise within a step row
+  bool all_rows = false;    // stored for every row (Hoisted, Deferred, kept values)
+  std::int64_t offset = 0;  // floats before it in its row of the all-rows or step buffer
 };
 
-struct ForwardPlan {
+struct SequencePlan {
   std::vector<ValuePlacement> values;  // per node
-  std::int64_t hoisted_floats_per_row = 0;
-  std::int64_t recurrent_floats_per_row = 0;
-  std::int64_t state_floats_per_row = 0;
+  std::vector<NodeId> sinks;           // values the kernel writes out, per row
+  std::int64_t all_rows_floats = 0;    // per row
+  std::int64_t step_floats = 0;        // per sample
+  std::int64_t state_floats = 0;       // per sample
 
-  // Floats of scratch a forward kernel needs for T steps and B samples:
-  // the hoisted values of every row, one step's recurrent values, the
-  // running states and the next states staged before they replace them.
+  // Floats of scratch a kernel needs for T steps and B samples: the values
+  // kept for all rows, one step's values, the running states and the next
+  // states staged before they replace them.
   std::int64_t scratch_floats(std::int64_t steps, std::int64_t batch) const {
-    return steps * batch * hoisted_floats_per_row + batch * (recurrent_floats_per_row + 2 * state_floats_per_row);
+    return steps * batch * all_rows_floats + batch * (step_floats + 2 * state_floats);
   }
 };
 
-ForwardPlan plan_forward(const Graph& graph);
+// Plans a kernel over `graph` that writes the values of `sinks` for every
+// row (outputs, and what a training forward pass saves for the backward one).
+SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks);
 
 }  // namespace rnnc

@@ -1,0 +1,30 @@
+// Emits a whole-sequence kernel for a step graph and its SequencePlan:
+//
+//   void NAME(int64 steps, int64 batch,
+//             const RowBuffer* sources,            // per graph input
+//             const float* const* initial_states,  // per graph state, [B][len]
+//             float* const* final_states,          // per graph state, [B][len]
+//             const RowBuffer* sinks,              // per plan sink
+//             const float* const* params,          // per parameter
+//             float* const* param_gradients,       // per parameter, accumulated (+=)
+//             float* scratch);                     // SequencePlan::scratch_floats(steps, batch)
+//
+// Row r = t·B + b of a RowBuffer starts at data + r·row_stride. The time
+// loop runs forwards, or backwards for a backward step.
+#pragma once
+
+#include <string>
+
+#include <llvm/IR/Module.h>
+
+#include "rnnc/ir.h"
+#include "rnnc/kernel_plan.h"
+
+namespace rnnc {
+
+enum class TimeDirection { Forward, Backward };
+
+void emit_sequence_kernel(const Graph& graph, const SequencePlan& plan, TimeDirection direction,
+                          const std::string& name, llvm::Module& module);
+
+}  // namespace rnnc

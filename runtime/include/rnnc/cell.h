@@ -1,0 +1,84 @@
+// The runtime's view of one compiled cell: load a .cell, bind its
+// dimensions, JIT-compile it, and run whole sequences forward (inference or
+// training) and backward on plain float buffers.
+//
+// Layouts (dense, row-major, float):
+//   input, output, and their adjoints   [T][B][len], time-major
+//   initial and final states, adjoints  [B][len]
+//   parameters and gradients            in declaration order; matrices
+//                                       [rows][cols] (PyTorch's layout)
+// Every mistake a caller can make (wrong sizes, null buffers, backward
+// without a training forward, a cell that does not compile) throws
+// rnnc::RuntimeError with a one-line reason; nothing is written then.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "rnnc/frontend.h"
+#include "rnnc/jit.h"
+
+namespace rnnc {
+
+class RuntimeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ForwardArgs {
+  std::int64_t steps = 0;
+  std::int64_t batch = 0;
+  std::vector<std::span<const float>> inputs;          // per input
+  std::vector<std::span<const float>> initial_states;  // per state
+  std::vector<std::span<float>> outputs;               // per output
+  std::vector<std::span<float>> final_states;          // per state
+};
+
+struct BackwardArgs {
+  // Adjoints of the loss; an empty list, or an empty span, means zero.
+  std::vector<std::span<const float>> output_adjoints;       // per output
+  std::vector<std::span<const float>> final_state_adjoints;  // per state
+  // Results.
+  std::vector<std::span<float>> input_adjoints;          // per input
+  std::vector<std::span<float>> initial_state_adjoints;  // per state
+};
+
+class Cell {
+ public:
+  // Compiles the cell in `file`; throws RuntimeError carrying the printed
+  // diagnostics when the cell or its binding has errors.
+  Cell(const SourceFile& file, const DimensionArgs& dimensions, const TargetOptions& target = {});
+  static Cell from_file(const std::string& path, const DimensionArgs& dimensions, const TargetOptions& target = {});
+  Cell(Cell&&) noexcept;
+  Cell& operator=(Cell&&) noexcept;
+  ~Cell();
+
+  const Graph& graph() const;
+  const CompiledCell& compiled() const;
+
+  // Parameters and gradients, owned by the cell and zero-initialized, or
+  // borrowed from the caller with borrow_parameter().
+  std::span<float> parameter(std::size_t index);
+  std::span<float> parameter(const std::string& name);
+  std::span<float> gradient(std::size_t index);
+  void borrow_parameter(std::size_t index, std::span<float> buffer);
+  void zero_gradients();
+
+  void forward_inference(const ForwardArgs& args);
+  // Also fills the workspace that backward() reads. The input buffers must
+  // stay unchanged until backward() has run.
+  void forward_training(const ForwardArgs& args);
+  // Backpropagates through the sequence of the last forward_training();
+  // parameter gradients are added to gradient().
+  void backward(const BackwardArgs& args);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace rnnc

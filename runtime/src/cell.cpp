@@ -1,0 +1,254 @@
+#include "rnnc/cell.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace rnnc {
+
+struct Cell::State {
+  std::unique_ptr<CompiledCell> compiled;
+  std::vector<std::vector<float>> owned_parameters, gradients;
+  std::vector<std::span<float>> parameters;  // owned or borrowed
+  std::vector<float> scratch, workspace, zeros;
+  // What the last training forward saw, for backward().
+  std::int64_t trained_steps = -1, trained_batch = -1;
+  std::vector<const float*> trained_inputs;
+};
+
+namespace {
+
+std::int64_t length_of(const Shape& shape) { return element_count(shape); }
+
+void require(bool condition, const std::string& message) {
+  if (!condition) throw RuntimeError(message);
+}
+
+template <class Span>
+void require_buffers(const std::vector<Span>& buffers, std::size_t count, const std::vector<std::int64_t>& sizes,
+                     const char* what, bool may_be_empty = false) {
+  require(buffers.size() == count || (may_be_empty && buffers.empty()),
+          fmt::format("expected {} {} buffer{}, got {}", count, what, count == 1 ? "" : "s", buffers.size()));
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    if (may_be_empty && buffers[i].empty()) continue;
+    require(buffers[i].data() != nullptr || sizes[i] == 0, fmt::format("{} buffer {} is null", what, i));
+    require(std::int64_t(buffers[i].size()) == sizes[i],
+            fmt::format("{} buffer {} has {} floats, expected {}", what, i, buffers[i].size(), sizes[i]));
+  }
+}
+
+template <class Span>
+std::vector<const float*> pointers(const std::vector<Span>& buffers) {
+  std::vector<const float*> result;
+  for (const auto& buffer : buffers) result.push_back(buffer.data());
+  return result;
+}
+
+}  // namespace
+
+Cell::Cell(const SourceFile& file, const DimensionArgs& dimensions, const TargetOptions& target)
+    : state_(std::make_unique<State>()) {
+  DiagnosticEngine diagnostics(file);
+  std::optional<Graph> graph = build_ir(file, dimensions, diagnostics);
+  if (!graph) {
+    std::ostringstream printed;
+    diagnostics.print(printed);
+    throw RuntimeError(printed.str());
+  }
+  std::string error;
+  state_->compiled = CompiledCell::compile(*graph, target, error);
+  require(state_->compiled != nullptr, "cannot compile '" + file.name + "': " + error);
+  for (const Symbol& param : graph->params) {
+    state_->owned_parameters.emplace_back(std::size_t(length_of(param.shape)), 0.0f);
+    state_->gradients.emplace_back(std::size_t(length_of(param.shape)), 0.0f);
+  }
+  for (auto& buffer : state_->owned_parameters) state_->parameters.emplace_back(buffer);
+}
+
+Cell Cell::from_file(const std::string& path, const DimensionArgs& dimensions, const TargetOptions& target) {
+  std::string error;
+  std::optional<SourceFile> file = read_source_file(path, error);
+  require(file.has_value(), error);
+  return Cell(*file, dimensions, target);
+}
+
+Cell::Cell(Cell&&) noexcept = default;
+Cell& Cell::operator=(Cell&&) noexcept = default;
+Cell::~Cell() = default;
+
+const Graph& Cell::graph() const { return state_->compiled->forward_graph(); }
+const CompiledCell& Cell::compiled() const { return *state_->compiled; }
+
+std::span<float> Cell::parameter(std::size_t index) {
+  require(index < state_->parameters.size(), fmt::format("no parameter {}", index));
+  return state_->parameters[index];
+}
+
+std::span<float> Cell::parameter(const std::string& name) {
+  int index = find_symbol(graph().params, name);
+  require(index >= 0, fmt::format("cell '{}' has no parameter '{}'", graph().cell_name, name));
+  return state_->parameters[std::size_t(index)];
+}
+
+std::span<float> Cell::gradient(std::size_t index) {
+  require(index < state_->gradients.size(), fmt::format("no parameter {}", index));
+  return state_->gradients[index];
+}
+
+void Cell::borrow_parameter(std::size_t index, std::span<float> buffer) {
+  require(index < state_->parameters.size(), fmt::format("no parameter {}", index));
+  require(buffer.size() == state_->owned_parameters[index].size() && buffer.data() != nullptr,
+          fmt::format("parameter {} needs a buffer of {} floats", graph().params[index].name,
+                      state_->owned_parameters[index].size()));
+  state_->parameters[index] = buffer;
+}
+
+void Cell::zero_gradients() {
+  for (auto& gradient : state_->gradients) std::fill(gradient.begin(), gradient.end(), 0.0f);
+}
+
+namespace {
+
+struct ForwardBuffers {
+  std::vector<RowBuffer> sources;
+  std::vector<const float*> initial_states;
+  std::vector<float*> final_states;
+  std::vector<RowBuffer> sinks;
+};
+
+// Checks a forward call and lays out its buffers for the kernel: sources
+// are the inputs, the first sinks are the outputs.
+ForwardBuffers forward_buffers(const Graph& graph, const ForwardArgs& args) {
+  require(args.steps >= 0 && args.batch >= 0, "steps and batch must not be negative");
+  require(args.steps <= kMaxExtent && args.batch <= kMaxExtent, "steps or batch too large");
+  std::int64_t rows = args.steps * args.batch;
+  std::vector<std::int64_t> input_sizes, state_sizes, output_sizes;
+  for (const Symbol& input : graph.inputs) input_sizes.push_back(rows * length_of(input.shape));
+  for (const Symbol& state : graph.states) state_sizes.push_back(args.batch * length_of(state.shape));
+  for (const Output& output : graph.outputs) output_sizes.push_back(rows * length_of(graph.node(output.node).shape));
+  require_buffers(args.inputs, graph.inputs.size(), input_sizes, "input");
+  require_buffers(args.initial_states, graph.states.size(), state_sizes, "initial state");
+  require_buffers(args.outputs, graph.outputs.size(), output_sizes, "output");
+  require_buffers(args.final_states, graph.states.size(), state_sizes, "final state");
+  ForwardBuffers buffers;
+  for (std::size_t i = 0; i < graph.inputs.size(); ++i) {
+    buffers.sources.push_back({const_cast<float*>(args.inputs[i].data()), length_of(graph.inputs[i].shape)});
+  }
+  buffers.initial_states = pointers(args.initial_states);
+  for (const auto& state : args.final_states) buffers.final_states.push_back(state.data());
+  for (std::size_t o = 0; o < graph.outputs.size(); ++o) {
+    buffers.sinks.push_back({args.outputs[o].data(), length_of(graph.node(graph.outputs[o].node).shape)});
+  }
+  return buffers;
+}
+
+void run(const Kernel& kernel, std::int64_t steps, std::int64_t batch, const ForwardBuffers& buffers,
+         const std::vector<float*>& params, std::vector<float*> gradients, std::vector<float>& scratch) {
+  scratch.resize(std::size_t(kernel.plan.scratch_floats(steps, batch)));
+  kernel.function(steps, batch, buffers.sources.data(), buffers.initial_states.data(), buffers.final_states.data(),
+                  buffers.sinks.data(), params.data(), gradients.data(), scratch.data());
+}
+
+}  // namespace
+
+void Cell::forward_inference(const ForwardArgs& args) {
+  ForwardBuffers buffers = forward_buffers(graph(), args);
+  std::vector<float*> params;
+  for (auto& param : state_->parameters) params.push_back(param.data());
+  run(compiled().forward_inference(), args.steps, args.batch, buffers, params, {}, state_->scratch);
+}
+
+void Cell::forward_training(const ForwardArgs& args) {
+  const Graph& forward = graph();
+  const WorkspaceLayout& layout = compiled().workspace();
+  ForwardBuffers buffers = forward_buffers(forward, args);
+  state_->workspace.assign(std::size_t(layout.floats(args.steps, args.batch)), 0.0f);
+  float* saved = state_->workspace.data();
+  float* state_rows = saved + args.steps * args.batch * layout.saved_floats;
+  for (std::int64_t offset : layout.saved_offsets) buffers.sinks.push_back({saved + offset, layout.saved_floats});
+  // Row 0 of the state region holds the initial states; the kernel writes
+  // the states after each step into rows 1..T (sinks start one step later).
+  for (std::size_t s = 0; s < forward.states.size(); ++s) {
+    std::int64_t length = length_of(forward.states[s].shape);
+    for (std::int64_t b = 0; b < args.batch; ++b) {
+      std::copy_n(args.initial_states[s].data() + b * length, length,
+                  state_rows + b * layout.state_floats + layout.state_offsets[s]);
+    }
+    buffers.sinks.push_back({state_rows + args.batch * layout.state_floats + layout.state_offsets[s], layout.state_floats});
+  }
+  std::vector<float*> params;
+  for (auto& param : state_->parameters) params.push_back(param.data());
+  run(compiled().forward_training(), args.steps, args.batch, buffers, params, {}, state_->scratch);
+  state_->trained_steps = args.steps;
+  state_->trained_batch = args.batch;
+  state_->trained_inputs = pointers(args.inputs);
+}
+
+void Cell::backward(const BackwardArgs& args) {
+  require(state_->trained_steps >= 0, "backward() needs a forward_training() first");
+  const Graph& forward = graph();
+  const BackwardStep& step = compiled().backward_step();
+  const WorkspaceLayout& layout = compiled().workspace();
+  const std::int64_t steps = state_->trained_steps, batch = state_->trained_batch, rows = steps * batch;
+
+  std::vector<std::int64_t> output_sizes, state_sizes, input_sizes;
+  for (const Output& output : forward.outputs) output_sizes.push_back(rows * length_of(forward.node(output.node).shape));
+  for (const Symbol& state : forward.states) state_sizes.push_back(batch * length_of(state.shape));
+  for (const Symbol& input : forward.inputs) input_sizes.push_back(rows * length_of(input.shape));
+  require_buffers(args.output_adjoints, forward.outputs.size(), output_sizes, "output adjoint", true);
+  require_buffers(args.final_state_adjoints, forward.states.size(), state_sizes, "final state adjoint", true);
+  require_buffers(args.input_adjoints, forward.inputs.size(), input_sizes, "input adjoint");
+  require_buffers(args.initial_state_adjoints, forward.states.size(), state_sizes, "initial state adjoint");
+
+  std::int64_t widest = 1;
+  for (const Symbol& input : step.graph.inputs) widest = std::max(widest, length_of(input.shape));
+  for (std::int64_t size : state_sizes) widest = std::max(widest, size);
+  state_->zeros.assign(std::size_t(widest), 0.0f);
+  float* zeros = state_->zeros.data();
+
+  float* saved = state_->workspace.data();
+  float* state_rows = saved + rows * layout.saved_floats;
+  ForwardBuffers buffers;
+  for (std::size_t i = 0; i < step.graph.inputs.size(); ++i) {
+    const BackwardInputSource& source = step.input_sources[i];
+    std::size_t index = std::size_t(source.index);
+    switch (source.kind) {
+      case BackwardInputSource::Kind::Saved: {
+        auto position = std::find(step.plan.saved.begin(), step.plan.saved.end(), source.index) - step.plan.saved.begin();
+        buffers.sources.push_back({saved + layout.saved_offsets[std::size_t(position)], layout.saved_floats});
+        break;
+      }
+      case BackwardInputSource::Kind::ForwardInput:
+        buffers.sources.push_back({const_cast<float*>(state_->trained_inputs[index]), length_of(forward.inputs[index].shape)});
+        break;
+      case BackwardInputSource::Kind::PreviousState:
+        buffers.sources.push_back({state_rows + layout.state_offsets[index], layout.state_floats});
+        break;
+      case BackwardInputSource::Kind::NextState:
+        buffers.sources.push_back({state_rows + batch * layout.state_floats + layout.state_offsets[index], layout.state_floats});
+        break;
+      case BackwardInputSource::Kind::OutputAdjoint: {
+        bool given = !args.output_adjoints.empty() && !args.output_adjoints[index].empty();
+        std::int64_t length = length_of(forward.node(forward.outputs[index].node).shape);
+        buffers.sources.push_back(given ? RowBuffer{const_cast<float*>(args.output_adjoints[index].data()), length}
+                                        : RowBuffer{zeros, 0});
+        break;
+      }
+    }
+  }
+  for (std::size_t s = 0; s < forward.states.size(); ++s) {
+    bool given = !args.final_state_adjoints.empty() && !args.final_state_adjoints[s].empty();
+    buffers.initial_states.push_back(given ? args.final_state_adjoints[s].data() : zeros);
+    buffers.final_states.push_back(args.initial_state_adjoints[s].data());
+  }
+  for (std::size_t i = 0; i < forward.inputs.size(); ++i) {
+    buffers.sinks.push_back({args.input_adjoints[i].data(), length_of(forward.inputs[i].shape)});
+  }
+  std::vector<float*> params, gradients;
+  for (auto& param : state_->parameters) params.push_back(param.data());
+  for (auto& gradient : state_->gradients) gradients.push_back(gradient.data());
+  run(compiled().backward(), steps, batch, buffers, params, gradients, state_->scratch);
+}
+
+}  // namespace rnnc
