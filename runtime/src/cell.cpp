@@ -1,14 +1,18 @@
 #include "rnnc/cell.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <ranges>
 
 namespace rnnc {
 
 struct Cell::State {
-  std::unique_ptr<CompiledCell> compiled;
+  std::shared_ptr<const CompiledCell> compiled;
   std::vector<std::vector<float>> owned_parameters, gradients;
   std::vector<std::span<float>> parameters;  // owned or borrowed
   std::vector<float> scratch, workspace, zeros;
@@ -45,6 +49,29 @@ std::vector<const float*> pointers(const std::vector<Span>& buffers) {
   return result;
 }
 
+// Compiled kernels are shared by every Cell of the same text, dimensions and
+// target in this process, so a cell compiles once.
+std::shared_ptr<const CompiledCell> compile_cached(const SourceFile& file, const Graph& graph,
+                                                   const DimensionArgs& dimensions, const TargetOptions& target) {
+  static std::mutex mutex;
+  static std::map<std::string, std::weak_ptr<const CompiledCell>> cache;
+  DimensionArgs sorted = dimensions;
+  std::sort(sorted.begin(), sorted.end());
+  std::string key = fmt::format("{}\n{}\n{}\n{}", target.cpu, target.features,
+                                fmt::join(sorted | std::views::transform([](const auto& d) {
+                                            return fmt::format("{}={}", d.first, d.second);
+                                          }),
+                                          ","),
+                                file.text);
+  std::lock_guard lock(mutex);
+  if (auto cached = cache[key].lock()) return cached;
+  std::string error;
+  std::shared_ptr<const CompiledCell> compiled = CompiledCell::compile(graph, target, error);
+  require(compiled != nullptr, "cannot compile '" + file.name + "': " + error);
+  cache[key] = compiled;
+  return compiled;
+}
+
 }  // namespace
 
 Cell::Cell(const SourceFile& file, const DimensionArgs& dimensions, const TargetOptions& target)
@@ -56,9 +83,7 @@ Cell::Cell(const SourceFile& file, const DimensionArgs& dimensions, const Target
     diagnostics.print(printed);
     throw RuntimeError(printed.str());
   }
-  std::string error;
-  state_->compiled = CompiledCell::compile(*graph, target, error);
-  require(state_->compiled != nullptr, "cannot compile '" + file.name + "': " + error);
+  state_->compiled = compile_cached(file, *graph, dimensions, target);
   for (const Symbol& param : graph->params) {
     state_->owned_parameters.emplace_back(std::size_t(length_of(param.shape)), 0.0f);
     state_->gradients.emplace_back(std::size_t(length_of(param.shape)), 0.0f);
