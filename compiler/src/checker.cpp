@@ -167,7 +167,8 @@ class Checker {
   // ---- statements ---------------------------------------------------------
   void check_statement(Statement& statement, std::size_t index) {
     current_statement_ = index;
-    std::optional<Shape> shape = check_expr(*statement.value);
+    // A statement without a value did not parse; that error is reported.
+    std::optional<Shape> shape = statement.value ? check_expr(*statement.value) : std::nullopt;
     switch (statement.kind) {
       case StatementKind::NextState: define_next_state(statement, shape); break;
       case StatementKind::Assign:
@@ -196,7 +197,8 @@ class Checker {
       return;
     }
     updated_states_[statement.name] = statement.name_span;
-    if (shape && !(*shape == found->second.shape)) {
+    // A poisoned state's declared shape is a placeholder: nothing to compare.
+    if (shape && !poisoned_.count(statement.name) && !(*shape == found->second.shape)) {
       diagnostics_.error(statement.value->span,
                          fmt::format("the next value of state '{}' must have shape {}, but this is {}", statement.name,
                                      found->second.shape.to_string(), shape->to_string()));
@@ -308,7 +310,10 @@ class Checker {
       diagnostics_.error(expr.name_span, message);
       return std::nullopt;
     }
-    if (updated_states_.count(expr.name)) return found->second.shape;
+    if (updated_states_.count(expr.name)) {
+      if (poisoned_.count(expr.name)) return std::nullopt;
+      return found->second.shape;
+    }
     auto definition = next_definitions_.find(expr.name);
     if (definition == next_definitions_.end()) {
       // The missing update itself is reported once, at the declaration.
@@ -385,7 +390,7 @@ class Checker {
       value = &found->second;
     }
     if (!value || value->kind != ValueKind::Param || value->shape.rank != 2) {
-      std::string what = value ? describe_value(matrix.name, *value) : "found an expression";
+      std::string what = value ? describe_value(matrix.name, *value) : "this is a computed expression";
       diagnostics_.error(matrix.span,
                          fmt::format("the left side of '@' must be a parameter matrix; {}", what));
       return std::nullopt;

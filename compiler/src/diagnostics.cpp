@@ -86,28 +86,37 @@ std::string format_diagnostic(const SourceFile& file, const Diagnostic& diagnost
 
 namespace {
 
+// Optimal string alignment distance: insertions, deletions, substitutions
+// and swaps of two adjacent characters ('tahn' for 'tanh') cost one each.
 std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
     }
   }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
+
+// Longer names are not typed by hand; comparing them would be quadratic.
+constexpr std::size_t kMaxSuggestedLength = 64;
 
 }  // namespace
 
 std::string closest_name(const std::string& name, const std::vector<std::string>& candidates) {
   std::string best;
+  if (name.size() > kMaxSuggestedLength) return best;
   std::size_t best_distance = std::max<std::size_t>(1, name.size() / 3) + 1;
   for (const std::string& candidate : candidates) {
+    if (candidate.size() > kMaxSuggestedLength) continue;
     std::size_t distance = edit_distance(name, candidate);
+    // Replacing every character gives another name, not a typo ('K' for 'I').
+    if (distance >= std::max(name.size(), candidate.size())) continue;
     if (distance < best_distance) {
       best_distance = distance;
       best = candidate;

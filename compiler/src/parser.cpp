@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "rnnc/checker.h"  // kMaxExtent
 #include "rnnc/lexer.h"
 
 namespace rnnc {
@@ -104,7 +105,7 @@ class Parser {
       try {
         parse_item(cell);
       } catch (const SyntaxError&) {
-        skip_to_next_line();
+        skip_to_next_item();
       }
     }
   }
@@ -155,7 +156,16 @@ class Parser {
 
   void parse_assignment(CellAst& cell, StatementKind kind, const Token& name) {
     expect(TokenKind::Equals, fmt::format("after '{}{}'", name.text, kind == StatementKind::NextState ? "'" : ""));
-    Statement statement{kind, std::string(name.text), name.span, parse_expr()};
+    // A statement whose value does not parse is still recorded, without a
+    // value, so that the checker neither calls the name unknown where it is
+    // used nor reports its state as never updated.
+    Statement statement{kind, std::string(name.text), name.span, nullptr};
+    try {
+      statement.value = parse_expr();
+    } catch (const SyntaxError&) {
+      cell.statements.push_back(std::move(statement));
+      throw;
+    }
     cell.statements.push_back(std::move(statement));
   }
 
@@ -168,18 +178,22 @@ class Parser {
 
   std::unique_ptr<Expr> parse_expr() {
     DepthGuard guard(*this);
+    ChainDepth chain(*this);
     auto lhs = parse_product();
     while (peek().kind == TokenKind::Plus || peek().kind == TokenKind::Minus) {
       BinaryOp op = advance().kind == TokenKind::Plus ? BinaryOp::Add : BinaryOp::Sub;
+      chain.deepen();
       lhs = make_binary(op, std::move(lhs), parse_product());
     }
     return lhs;
   }
 
   std::unique_ptr<Expr> parse_product() {
+    ChainDepth chain(*this);
     auto lhs = parse_unary();
     while (peek().kind == TokenKind::Star || peek().kind == TokenKind::Slash) {
       BinaryOp op = advance().kind == TokenKind::Star ? BinaryOp::Mul : BinaryOp::Div;
+      chain.deepen();
       lhs = make_binary(op, std::move(lhs), parse_unary());
     }
     return lhs;
@@ -202,7 +216,7 @@ class Parser {
     if (peek().kind != TokenKind::At) return lhs;
     advance();
     DepthGuard guard(*this);
-    auto rhs = parse_matmul();
+    auto rhs = parse_unary();  // W @ -v is W @ (-v)
     auto expr = make_expr(ExprKind::MatMul, {lhs->span.begin, rhs->span.end});
     expr->operands.push_back(std::move(lhs));
     expr->operands.push_back(std::move(rhs));
@@ -210,9 +224,11 @@ class Parser {
   }
 
   std::unique_ptr<Expr> parse_postfix() {
+    ChainDepth chain(*this);
     auto expr = parse_primary();
     while (peek().kind == TokenKind::LBracket) {
       advance();
+      chain.deepen();
       auto slice = make_expr(ExprKind::Slice, {expr->span.begin, 0});
       if (peek().kind != TokenKind::Colon) slice->slice_begin = parse_dim_expr();
       expect(TokenKind::Colon, "in a slice 'v[begin:end]'");
@@ -260,7 +276,7 @@ class Parser {
         return expr;
       }
       default:
-        error_here(fmt::format("expected an expression, found {}", found(token)));
+        error_expected("an expression");
     }
   }
 
@@ -289,34 +305,48 @@ class Parser {
   }
 
   // ---- dimension expressions: integers, dimension names, + - * ( ) --------
-  DimExpr parse_dim_expr() {
+  // While parsing, each carries its size: its value with every coefficient
+  // made positive and every dimension set to 2. Bounding the size keeps
+  // DimPoly's arithmetic from overflowing and its polynomials small (degree
+  // below 31) on any input; no sensible extent comes near the bound.
+  struct SizedDimExpr {
+    DimExpr expr;
+    std::int64_t size = 0;
+  };
+
+  DimExpr parse_dim_expr() { return parse_dim_sum().expr; }
+
+  SizedDimExpr parse_dim_sum() {
     DepthGuard guard(*this);
     std::size_t begin = peek().span.begin;
-    DimExpr result = parse_dim_term();
+    SizedDimExpr result = parse_dim_term();
     while (peek().kind == TokenKind::Plus || peek().kind == TokenKind::Minus) {
       bool plus = advance().kind == TokenKind::Plus;
-      DimExpr rhs = parse_dim_term();
-      result.value = plus ? result.value + rhs.value : result.value - rhs.value;
-      append_names(result, rhs);
+      SizedDimExpr rhs = parse_dim_term();
+      result.size = bounded_dim_size(result.size + rhs.size, begin);
+      result.expr.value = plus ? result.expr.value + rhs.expr.value : result.expr.value - rhs.expr.value;
+      append_names(result.expr, rhs.expr);
     }
-    result.span = {begin, previous_end_};
+    result.expr.span = {begin, previous_end_};
     return result;
   }
 
-  DimExpr parse_dim_term() {
-    DimExpr result = parse_dim_factor();
+  SizedDimExpr parse_dim_term() {
+    std::size_t begin = peek().span.begin;
+    SizedDimExpr result = parse_dim_factor();
     while (accept(TokenKind::Star)) {
-      DimExpr rhs = parse_dim_factor();
-      result.value = result.value * rhs.value;
-      append_names(result, rhs);
+      SizedDimExpr rhs = parse_dim_factor();
+      result.size = bounded_dim_size(result.size * rhs.size, begin);
+      result.expr.value = result.expr.value * rhs.expr.value;
+      append_names(result.expr, rhs.expr);
     }
     return result;
   }
 
-  DimExpr parse_dim_factor() {
+  SizedDimExpr parse_dim_factor() {
     const Token& token = peek();
-    DimExpr result;
-    result.span = token.span;
+    SizedDimExpr result;
+    result.expr.span = token.span;
     if (token.kind == TokenKind::Number) {
       advance();
       std::string text(token.text);
@@ -325,26 +355,37 @@ class Parser {
         diagnostics_.error(token.span, fmt::format("dimension expressions use integers below 10^9, found {}", text));
         throw SyntaxError{};
       }
-      result.value = DimPoly::constant(std::stoll(text));
+      result.size = std::stoll(text);
+      result.expr.value = DimPoly::constant(result.size);
     } else if (token.kind == TokenKind::Identifier) {
       advance();
-      result.value = DimPoly::dimension(std::string(token.text));
-      result.names.push_back({std::string(token.text), token.span});
+      result.size = 2;
+      result.expr.value = DimPoly::dimension(std::string(token.text));
+      result.expr.names.push_back({std::string(token.text), token.span});
     } else if (token.kind == TokenKind::LParen) {
       advance();
-      result = parse_dim_expr();
+      result = parse_dim_sum();
       expect(TokenKind::RParen, "to close the parenthesis");
     } else if (token.kind == TokenKind::Minus) {
       advance();
       DepthGuard guard(*this);
-      DimExpr operand = parse_dim_factor();
-      result.value = DimPoly::constant(-1) * operand.value;
-      append_names(result, operand);
+      SizedDimExpr operand = parse_dim_factor();
+      result.size = operand.size;
+      result.expr.value = DimPoly::constant(-1) * operand.expr.value;
+      append_names(result.expr, operand.expr);
     } else {
-      error_here(fmt::format("expected a dimension expression (an integer or a dimension name), found {}",
-                             found(token)));
+      error_expected("a dimension expression (an integer or a dimension name)");
     }
     return result;
+  }
+
+  // Sizes are checked after every operation, so each operand is below 2^31
+  // and their sum or product fits in 64 bits.
+  std::int64_t bounded_dim_size(std::int64_t size, std::size_t begin) {
+    if (size <= kMaxExtent) return size;
+    diagnostics_.error({begin, previous_end_},
+                       fmt::format("dimension expression too large; extents are limited to {}", kMaxExtent));
+    throw SyntaxError{};
   }
 
   static void append_names(DimExpr& into, const DimExpr& from) {
@@ -369,7 +410,32 @@ class Parser {
 
   const Token& expect(TokenKind kind, const std::string& context) {
     if (peek().kind == kind) return advance();
-    error_here(fmt::format("expected {} {}, found {}", describe(kind), context, found(peek())));
+    error_expected(fmt::format("{} {}", describe(kind), context));
+  }
+
+  // Reports "expected X, found Y" inside an item. When the next line starts
+  // a new item, what is missing is reported at the end of this line rather
+  // than at that item's first token.
+  [[noreturn]] void error_expected(const std::string& what) {
+    const Token& token = peek();
+    if (token.starts_line && position_ > 0 && starts_item(token.kind)) {
+      diagnostics_.error({previous_end_, previous_end_}, fmt::format("expected {}, found the end of the line", what));
+      throw SyntaxError{};
+    }
+    error_here(fmt::format("expected {}, found {}", what, found(token)));
+  }
+
+  static bool starts_item(TokenKind kind) {
+    switch (kind) {
+      case TokenKind::Identifier:
+      case TokenKind::PrimedIdentifier:
+      case TokenKind::KwInput:
+      case TokenKind::KwState:
+      case TokenKind::KwParam:
+      case TokenKind::KwOutput:
+      case TokenKind::RBrace: return true;
+      default: return false;
+    }
   }
 
   [[noreturn]] void error_here(const std::string& message) {
@@ -384,8 +450,11 @@ class Parser {
     error_here(fmt::format("expected the end of the line, found {}", found(token)));
   }
 
-  void skip_to_next_line() {
-    while (peek().kind != TokenKind::End && !peek().starts_line) advance();
+  // Skips the rest of an item with an error, continuation lines included,
+  // up to the next line that starts an item. parse_item() consumes the first
+  // token of every item it starts, so this always moves on.
+  void skip_to_next_item() {
+    while (peek().kind != TokenKind::End && !(peek().starts_line && starts_item(peek().kind))) advance();
   }
 
   std::string found(const Token& token) const {
@@ -414,21 +483,41 @@ class Parser {
 
   // Counts nesting on the way down; reports once and stops parsing when the
   // bound is exceeded, so pathological input cannot overflow the stack.
+  void enter_level() {
+    if (++depth_ > kMaxNestingDepth) {
+      diagnostics_.error(peek().span, fmt::format("expression nested too deeply (more than {} levels)", kMaxNestingDepth));
+      throw TooDeep{};
+    }
+  }
+
   class DepthGuard {
    public:
-    explicit DepthGuard(Parser& parser) : parser_(parser) {
-      if (++parser_.depth_ > kMaxNestingDepth) {
-        parser_.diagnostics_.error(parser_.peek().span,
-                                   fmt::format("expression nested too deeply (more than {} levels)", kMaxNestingDepth));
-        throw TooDeep{};
-      }
-    }
+    explicit DepthGuard(Parser& parser) : parser_(parser) { parser_.enter_level(); }
     ~DepthGuard() { --parser_.depth_; }
     DepthGuard(const DepthGuard&) = delete;
     DepthGuard& operator=(const DepthGuard&) = delete;
 
    private:
     Parser& parser_;
+  };
+
+  // A left-associative chain (a + b + c, v[..][..]) nests its tree one level
+  // per operator without recursing here; count those levels too, since the
+  // checker and the tree's destructor recurse over them.
+  class ChainDepth {
+   public:
+    explicit ChainDepth(Parser& parser) : parser_(parser) {}
+    void deepen() {
+      ++levels_;
+      parser_.enter_level();
+    }
+    ~ChainDepth() { parser_.depth_ -= levels_; }
+    ChainDepth(const ChainDepth&) = delete;
+    ChainDepth& operator=(const ChainDepth&) = delete;
+
+   private:
+    Parser& parser_;
+    int levels_ = 0;
   };
 
   DiagnosticEngine& diagnostics_;

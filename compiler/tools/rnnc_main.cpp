@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -92,21 +93,45 @@ int main(int argc, char** argv) {
   ir->add_option("-D", dimension_args, "bind a dimension, NAME=VALUE (repeat for each dimension)")
       ->allow_extra_args(false);
 
-  // CLI11 would call an unknown verb a missing subcommand; name it instead.
-  if (argc > 1 && argv[1][0] != '-') {
-    std::vector<std::string> verbs;
-    for (CLI::App* verb : app.get_subcommands([](CLI::App*) { return true; })) verbs.push_back(verb->get_name());
-    if (std::find(verbs.begin(), verbs.end(), argv[1]) == verbs.end()) {
-      std::cerr << fmt::format("rnnc: error: unknown command '{}'; the commands are {}\n", argv[1],
-                               fmt::join(verbs, ", "));
-      return kExitUsage;
-    }
+  // CLI11 would call a missing or unknown verb, or an option before the
+  // verb, a missing subcommand; say which it is instead.
+  std::vector<CLI::App*> verbs = app.get_subcommands([](CLI::App*) { return true; });
+  std::vector<std::string> names;
+  for (CLI::App* verb : verbs) names.push_back(verb->get_name());
+  if (argc == 1) {
+    std::cerr << fmt::format("rnnc: error: no command given; the commands are {}; see 'rnnc --help'\n",
+                             fmt::join(names, ", "));
+    return kExitUsage;
   }
+  std::string_view first = argv[1];
+  if (!first.starts_with('-') && std::find(names.begin(), names.end(), first) == names.end()) {
+    std::cerr << fmt::format("rnnc: error: unknown command '{}'; the commands are {}\n", first, fmt::join(names, ", "));
+    return kExitUsage;
+  }
+  if (first.starts_with('-') && first != "-h" && first != "--help") {
+    std::cerr << fmt::format("rnnc: error: unknown option '{}' before the command; see 'rnnc --help'\n", first);
+    return kExitUsage;
+  }
+  // Left-over arguments are reported below, in the order given: CLI11's own
+  // message lists them reversed.
+  for (CLI::App* verb : verbs) verb->allow_extras();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     if (error.get_exit_code() == 0) return app.exit(error);
-    std::cerr << fmt::format("rnnc: error: {}; see 'rnnc --help'\n", error.what());
+    std::string message = error.what();
+    // CLI11 words a -D without its value as "-D: 1 required TEXT missing".
+    if (message.starts_with("-D: ")) message = "-D needs a value, as in -D H=256";
+    std::cerr << fmt::format("rnnc: error: {}; see 'rnnc --help'\n", message);
+    return kExitUsage;
+  }
+  for (CLI::App* verb : verbs) {
+    std::vector<std::string> extras = verb->remaining();
+    if (!verb->parsed() || extras.empty()) continue;
+    for (std::string& extra : extras) extra = "'" + extra + "'";
+    std::cerr << fmt::format("rnnc: error: unexpected argument{} {} for 'rnnc {}'; see 'rnnc {} --help'\n",
+                             extras.size() == 1 ? "" : "s", fmt::join(extras, ", "), verb->get_name(),
+                             verb->get_name());
     return kExitUsage;
   }
 
