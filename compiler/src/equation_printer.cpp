@@ -16,9 +16,9 @@ class EquationPrinter {
     for (const Node& node : graph_.nodes) {
       for (NodeId operand : node.operands) ++uses_[std::size_t(operand)];
     }
-    for (NodeId id : graph_.next_states) uses_[std::size_t(id)] += 2;
-    for (const Output& output : graph_.outputs) uses_[std::size_t(output.node)] += 2;
-    for (const ParamGradient& gradient : graph_.param_gradients) uses_[std::size_t(gradient.node)] += 2;
+    for (NodeId id : graph_.next_states) ++uses_[std::size_t(id)];
+    for (const Output& output : graph_.outputs) ++uses_[std::size_t(output.node)];
+    for (const ParamGradient& gradient : graph_.param_gradients) ++uses_[std::size_t(gradient.node)];
   }
 
   std::string run() {
@@ -46,7 +46,9 @@ class EquationPrinter {
  private:
   std::string header() const {
     std::vector<std::string> dims;
-    for (const auto& [name, value] : forward_.dimension_values) dims.push_back(fmt::format("{}={}", name, value));
+    for (const std::string& name : forward_.dimension_names) {
+      dims.push_back(fmt::format("{}={}", name, forward_.dimension_values.at(name)));
+    }
     std::string out = fmt::format("backward step of {}<{}>\n", forward_.cell_name, fmt::join(dims, ", "));
     std::vector<std::string> saved, adjoints_in;
     for (std::size_t i = 0; i < graph_.inputs.size(); ++i) {

@@ -1,0 +1,57 @@
+// The gradient and kernel commands: grad, gradcheck, verify, bench.
+#include <catch2/catch.hpp>
+
+#include "diagnostics_support.h"
+
+using rnnc_test::RunResult;
+using rnnc_test::run_rnnc;
+
+namespace {
+
+const std::string kLstm = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm.cell";
+
+}  // namespace
+
+TEST_CASE("cli: grad prints the LSTM's backward equations and its workspace", "[cli]") {
+  RunResult result = run_rnnc({"grad", kLstm, "-D", "I=3", "-D", "H=4"});
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("saved per step and sample: tanh(c')[4], o[4], g[4], i[4], f[4] (20 floats)"));
+  CHECK_THAT(result.out, Catch::Contains("workspace 28 floats per step and sample"));
+  CHECK_THAT(result.out, Catch::Contains("dc = t2 * f    # to step t-1"));
+  CHECK_THAT(result.out, Catch::Contains("dW_hh += t3 ⊗ h"));
+}
+
+TEST_CASE("cli: gradcheck passes on a standard cell and reports every gradient", "[cli]") {
+  RunResult result = run_rnnc({"gradcheck", kLstm, "-D", "I=3", "-D", "H=4", "--steps", "2", "--batch", "1"});
+  CHECK(result.exit_code == 0);
+  for (const char* name : {"param W_ih", "param W_hh", "param b_ih", "param b_hh", "input x", "initial state h",
+                           "initial state c"}) {
+    CHECK_THAT(result.out, Catch::Contains(name));
+  }
+  CHECK_THAT(result.out, Catch::Contains("gradcheck passed"));
+}
+
+TEST_CASE("cli: verify passes on a standard cell, on the host and on plain x86-64", "[cli]") {
+  for (const char* cpu : {"", "x86-64"}) {
+    std::vector<std::string> args = {"verify", kLstm, "-D", "I=3", "-D", "H=5", "--steps", "3", "--batch", "2"};
+    if (*cpu) args.insert(args.end(), {"--target-cpu", cpu});
+    RunResult result = run_rnnc(args);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.out, Catch::Contains("bwd param W_hh"));
+    CHECK_THAT(result.out, Catch::Contains("verify passed"));
+  }
+}
+
+TEST_CASE("cli: kernel commands refuse bad targets and options with one line", "[cli]") {
+  RunResult cpu = run_rnnc({"verify", kLstm, "-D", "I=3", "-D", "H=5", "--target-cpu", "no-such-cpu"});
+  CHECK(cpu.exit_code == 2);
+  CHECK(cpu.err == "rnnc: error: cannot compile '" + kLstm + "': unknown target CPU 'no-such-cpu'\n");
+  RunResult threads = run_rnnc({"bench", kLstm, "-D", "I=3", "-D", "H=5", "--threads", "2"});
+  CHECK(threads.exit_code == 2);
+  CHECK(threads.err == "rnnc: error: --threads: only 1 thread is supported so far\n");
+  RunResult steps = run_rnnc({"gradcheck", kLstm, "-D", "I=3", "-D", "H=5", "--steps", "0"});
+  CHECK(steps.exit_code == 2);
+  RunResult cell_error = run_rnnc({"verify", kLstm, "-D", "I=3"});
+  CHECK(cell_error.exit_code == 1);
+  CHECK_THAT(cell_error.err, Catch::Contains("dimension 'H' has no value"));
+}
