@@ -173,7 +173,7 @@ class Parser {
   // expr     := product (('+' | '-') product)*
   // product  := unary (('*' | '/') unary)*
   // unary    := '-' unary | matmul
-  // matmul   := postfix ('@' matmul)?          (right-associative)
+  // matmul   := postfix ('@' unary)?           (right-associative: W @ -V @ x)
   // postfix  := primary ('[' slice ']')*
 
   std::unique_ptr<Expr> parse_expr() {
