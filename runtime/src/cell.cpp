@@ -188,7 +188,8 @@ void Cell::forward_training(const ForwardArgs& args) {
   const Graph& forward = graph();
   const WorkspaceLayout& layout = compiled().workspace();
   ForwardBuffers buffers = forward_buffers(forward, args);
-  state_->workspace.assign(std::size_t(layout.floats(args.steps, args.batch)), 0.0f);
+  // Every float of it is written below or by the kernel: no need to clear it.
+  state_->workspace.resize(std::size_t(layout.floats(args.steps, args.batch)));
   float* saved = state_->workspace.data();
   float* state_rows = saved + args.steps * args.batch * layout.saved_floats;
   for (std::int64_t offset : layout.saved_offsets) buffers.sinks.push_back({saved + offset, layout.saved_floats});

@@ -88,10 +88,11 @@ std::unique_ptr<CompiledCell> CompiledCell::compile(const Graph& forward, const 
 
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("rnnc_" + forward.cell_name, *context);
-  emit_sequence_kernel(forward, impl->inference.plan, TimeDirection::Forward, kInferenceSymbol, *module);
-  emit_sequence_kernel(forward, impl->training.plan, TimeDirection::Forward, kTrainingSymbol, *module);
-  emit_sequence_kernel(impl->backward.graph, impl->backward_kernel.plan, TimeDirection::Backward, kBackwardSymbol,
-                       *module);
+  GemmSchedule schedule = choose_gemm_schedule(**machine);
+  emit_sequence_kernel(forward, impl->inference.plan, TimeDirection::Forward, schedule, kInferenceSymbol, *module);
+  emit_sequence_kernel(forward, impl->training.plan, TimeDirection::Forward, schedule, kTrainingSymbol, *module);
+  emit_sequence_kernel(impl->backward.graph, impl->backward_kernel.plan, TimeDirection::Backward, schedule,
+                       kBackwardSymbol, *module);
   prepare_module(*module, **machine);
   verify_module(*module, "after code generation");
   impl->ir_before = print_module(*module);

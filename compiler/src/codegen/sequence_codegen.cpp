@@ -4,11 +4,13 @@
 #include "codegen/sequence_codegen.h"
 
 #include <functional>
+#include <map>
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/IntrinsicsX86.h>
 
+#include "codegen/gemm.h"
 #include "rnnc/internal_error.h"
 
 namespace rnnc {
@@ -23,11 +25,18 @@ struct Access {
   std::int64_t length = 1;
 };
 
+// A value for a run of consecutive rows: row i at base + i·stride floats.
+struct Strided {
+  llvm::Value* base;
+  llvm::Value* stride;
+};
+
 class SequenceEmitter {
  public:
-  SequenceEmitter(const Graph& graph, const SequencePlan& plan, TimeDirection direction, llvm::Module& module)
-      : graph_(graph), plan_(plan), direction_(direction), module_(module), context_(module.getContext()),
-        builder_(context_) {
+  SequenceEmitter(const Graph& graph, SequencePlan& plan, TimeDirection direction, const GemmSchedule& schedule,
+                  llvm::Module& module)
+      : graph_(graph), plan_(plan), direction_(direction), schedule_(schedule), module_(module),
+        context_(module.getContext()), builder_(context_) {
     f32_ = builder_.getFloatTy();
     i64_ = builder_.getInt64Ty();
     ptr_ = builder_.getPtrTy();
@@ -56,9 +65,12 @@ class SequenceEmitter {
     step_base_ = offset(all_rows_base_, builder_.CreateMul(rows_, i64(plan_.all_rows_floats)));
     state_base_ = offset(step_base_, builder_.CreateMul(batch_, i64(plan_.step_floats)));
     staging_base_ = offset(state_base_, builder_.CreateMul(batch_, i64(plan_.state_floats)));
+    llvm::Value* weights_base = offset(staging_base_, builder_.CreateMul(batch_, i64(plan_.state_floats)));
+    pack_weights(weights_base);
+    gradient_base_ = offset(weights_base, i64(plan_.packed_weight_floats));
 
     copy_states(/*into_kernel=*/true);
-    loop(rows_, "hoisted_row", [&](llvm::Value* row) { compute_phase(Phase::Hoisted, row, nullptr); });
+    compute_all_rows(Phase::Hoisted);
     loop(steps_, "step", [&](llvm::Value* counter) {
       llvm::Value* step = direction_ == TimeDirection::Forward
                               ? counter
@@ -67,10 +79,8 @@ class SequenceEmitter {
     });
     copy_states(/*into_kernel=*/false);
     in_step_ = false;
-    loop(rows_, "deferred_row", [&](llvm::Value* row) {
-      compute_phase(Phase::Deferred, row, nullptr);
-      write_sinks(row, nullptr, /*in_step=*/false);
-    });
+    compute_all_rows(Phase::Deferred);
+    loop(rows_, "deferred_sinks", [&](llvm::Value* row) { write_sinks(row, nullptr, /*in_step=*/false); });
     for (const ParamGradient& gradient : graph_.param_gradients) accumulate_gradient(gradient);
 
     builder_.CreateCall(llvm::Intrinsic::getDeclaration(&module_, llvm::Intrinsic::x86_sse_ldmxcsr), {saved_mxcsr});
@@ -78,9 +88,94 @@ class SequenceEmitter {
   }
 
  private:
-  void compute_phase(Phase phase, llvm::Value* row, llvm::Value* sample) {
+  // Values are computed one at a time over all rows (before and after the
+  // loop) or over the step's samples (in it): a matrix product is then one
+  // GEMM over those rows.
+  void compute_all_rows(Phase phase) {
     for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
-      if (plan_.values[std::size_t(id)].phase == phase) compute(id, row, sample);
+      if (plan_.values[std::size_t(id)].phase != phase) continue;
+      if (op_class(graph_.node(id).op) == OpClass::MatVec) {
+        gemm(id, rows_, i64(0), nullptr);
+      } else {
+        loop(rows_, "row", [&](llvm::Value* row) { compute(id, row, nullptr); });
+      }
+    }
+  }
+
+  // ---- matrix products ---------------------------------------------------------
+  // Packs, once per call, every weight matrix a product reads: W for W v,
+  // Wᵀ (transposed first) for Wᵀ g. Also sizes the scratch for them.
+  void pack_weights(llvm::Value* weights_base) {
+    std::int64_t used = 0;
+    auto region = [&](std::int64_t floats) {
+      llvm::Value* start = offset(weights_base, i64(used));
+      used += floats;
+      return start;
+    };
+    for (const Node& node : graph_.nodes) {
+      if (op_class(node.op) != OpClass::MatVec) continue;
+      bool transposed = node.op == Op::MatVecT;
+      auto key = std::make_pair(node.symbol, transposed);
+      if (packed_.count(key)) continue;
+      const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
+      std::int64_t rows = shape.rows.constant_value(), cols = shape.cols.constant_value();
+      llvm::Value* matrix = argument(params_, std::size_t(node.symbol));
+      if (transposed) {
+        llvm::Value* transpose = region(rows * cols);
+        loop(i64(rows), "transpose_row", [&](llvm::Value* r) {
+          loop(i64(cols), "transpose_col", [&](llvm::Value* c) {
+            llvm::Value* value = element({offset(matrix, builder_.CreateMul(r, i64(cols))), nullptr, cols}, c);
+            store(offset(transpose, builder_.CreateMul(c, i64(rows))), r, value);
+          });
+        });
+        matrix = transpose;
+        std::swap(rows, cols);
+      }
+      llvm::Value* packed = region(packed_floats(rows, cols, schedule_));
+      emit_pack_weights(builder_, function_, matrix, packed, rows, cols, schedule_);
+      packed_[key] = packed;
+    }
+    plan_.packed_weight_floats = used;
+  }
+
+  // The product of node `id` for M consecutive rows starting at first_row
+  // (or, in the time loop, at sample 0 of the step's buffers).
+  void gemm(NodeId id, llvm::Value* M, llvm::Value* first_row, llvm::Value* first_sample) {
+    const Node& node = graph_.node(id);
+    const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
+    bool transposed = node.op == Op::MatVecT;
+    std::int64_t n = transposed ? shape.cols.constant_value() : shape.rows.constant_value();
+    std::int64_t k = transposed ? shape.rows.constant_value() : shape.cols.constant_value();
+    Strided a = strided(node.operands[0], first_row, first_sample);
+    Strided c = strided(id, first_row, first_sample);
+    emit_gemm(builder_, function_, M, a.base, a.stride, packed_.at({node.symbol, transposed}), c.base, c.stride, n, k,
+              /*accumulate=*/false, schedule_);
+  }
+
+  Strided strided(NodeId id, llvm::Value* first_row, llvm::Value* first_sample) {
+    const Node& node = graph_.node(id);
+    const ValuePlacement& placement = plan_.values[std::size_t(id)];
+    if (placement.all_rows && (node.op != Op::State || !in_step_)) {
+      return {stored(id, first_row, first_sample), i64(plan_.all_rows_floats)};
+    }
+    switch (placement.phase) {
+      case Phase::Leaf:
+        switch (node.op) {
+          case Op::Input: {
+            llvm::Value* entry = builder_.CreateGEP(row_buffer_, sources_, i64(node.symbol));
+            llvm::Value* stride = builder_.CreateLoad(i64_, builder_.CreateStructGEP(row_buffer_, entry, 1));
+            return {row_of(sources_, std::size_t(node.symbol), first_row), stride};
+          }
+          case Op::Param: return {argument(params_, std::size_t(node.symbol)), i64(0)};
+          case Op::State: return {state_access(node.symbol, first_sample).base, i64(plan_.state_floats)};
+          default: internal_error(__FILE__, __LINE__, "a matrix product of a constant");
+        }
+      case Phase::View: {
+        Strided source = strided(node.operands[0], first_row, first_sample);
+        return {offset(source.base, i64(node.slice_begin.constant_value())), source.stride};
+      }
+      case Phase::Recurrent: return {stored(id, first_row, first_sample), i64(plan_.step_floats)};
+      default: RNNC_ASSERT(false, "value has no storage");
     }
   }
 
@@ -88,15 +183,25 @@ class SequenceEmitter {
   void emit_step(llvm::Value* step) {
     in_step_ = true;
     llvm::Value* first_row = builder_.CreateMul(step, batch_);
-    loop(batch_, "sample", [&](llvm::Value* sample) {
-      llvm::Value* row = builder_.CreateAdd(first_row, sample);
-      // States read after the loop are copied out for every row first.
+    auto row_of_sample = [&](llvm::Value* sample) { return builder_.CreateAdd(first_row, sample); };
+    // States read after the loop are copied out for every row first.
+    loop(batch_, "keep_states", [&](llvm::Value* sample) {
       for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
         const Node& node = graph_.node(id);
         if (node.op != Op::State || !plan_.values[std::size_t(id)].all_rows) continue;
-        copy(state_access(node.symbol, sample), stored(id, row, sample), element_count(node.shape));
+        copy(state_access(node.symbol, sample), stored(id, row_of_sample(sample), sample), element_count(node.shape));
       }
-      compute_phase(Phase::Recurrent, row, sample);
+    });
+    for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
+      if (plan_.values[std::size_t(id)].phase != Phase::Recurrent) continue;
+      if (op_class(graph_.node(id).op) == OpClass::MatVec) {
+        gemm(id, batch_, first_row, i64(0));
+      } else {
+        loop(batch_, "sample", [&](llvm::Value* sample) { compute(id, row_of_sample(sample), sample); });
+      }
+    }
+    loop(batch_, "stage", [&](llvm::Value* sample) {
+      llvm::Value* row = row_of_sample(sample);
       write_sinks(row, sample, /*in_step=*/true);
       // Next states go to a staging area first: one state's next value may
       // read another state, which must not be overwritten yet.
@@ -160,15 +265,34 @@ class SequenceEmitter {
       });
       return;
     }
+    // dW += Gᵀ V over all R rows, as the GEMM C = A Wᵀ with A = Gᵀ and
+    // W = Vᵀ: both are transposed into scratch, Vᵀ packed, then multiplied.
     std::int64_t rows = node.shape.rows.constant_value(), cols = node.shape.cols.constant_value();
-    loop(i64(rows), "outer_row", [&](llvm::Value* i) {
-      llvm::Value* row_target = offset(target, builder_.CreateMul(i, i64(cols)));
-      loop(i64(cols), "outer_col", [&](llvm::Value* j) {
-        llvm::Value* total = reduce_rows([&](llvm::Value* row) {
-          return builder_.CreateFMul(element(access(node.operands[0], row, nullptr), i),
-                                     element(access(node.operands[1], row, nullptr), j));
-        });
-        store(row_target, j, builder_.CreateFAdd(element({row_target, nullptr, cols}, j), total));
+    Strided g = strided(node.operands[0], i64(0), nullptr);
+    Strided v = strided(node.operands[1], i64(0), nullptr);
+    llvm::Value* g_transposed = gradient_base_;
+    llvm::Value* v_transposed = offset(g_transposed, builder_.CreateMul(rows_, i64(rows)));
+    llvm::Value* packed = offset(v_transposed, builder_.CreateMul(rows_, i64(cols)));
+    plan_.gradient_floats = std::max(plan_.gradient_floats, rows + cols + packed_floats(cols, 1, schedule_));
+    llvm::BasicBlock* multiply = llvm::BasicBlock::Create(context_, "gradient_gemm", function_);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "gradient_done", function_);
+    builder_.CreateCondBr(builder_.CreateICmpSGT(rows_, i64(0)), multiply, done);
+    builder_.SetInsertPoint(multiply);
+    transpose_rows(g, rows, g_transposed);
+    transpose_rows(v, cols, v_transposed);
+    builder_.CreateCall(gemm_pack_function(module_, schedule_), {v_transposed, packed, i64(cols), rows_});
+    builder_.CreateCall(gemm_function(module_, schedule_), {i64(rows), g_transposed, rows_, packed, target, i64(cols),
+                                                            i64(cols), rows_, builder_.getInt1(true)});
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+  }
+
+  // out[j][r] = value of row r, element j, for all R rows.
+  void transpose_rows(const Strided& source, std::int64_t length, llvm::Value* out) {
+    loop(rows_, "transpose_rows", [&](llvm::Value* r) {
+      llvm::Value* row = offset(source.base, builder_.CreateMul(r, source.stride));
+      loop(i64(length), "transpose_elements", [&](llvm::Value* j) {
+        store(offset(out, builder_.CreateMul(j, rows_)), r, element({row, nullptr, length}, j));
       });
     });
   }
@@ -260,7 +384,6 @@ class SequenceEmitter {
           store(destination, j, binary(node.op, element(operands[0], j), element(operands[1], j)));
         });
         return;
-      case OpClass::MatVec: matvec(node, operands[0], destination); return;
       case OpClass::Concat: {
         std::int64_t position = 0;
         for (const Access& part : operands) {
@@ -286,33 +409,6 @@ class SequenceEmitter {
       }
       default: RNNC_ASSERT(false, std::string("no per-row code for ") + op_mnemonic(node.op));
     }
-  }
-
-  // y = W v (W row-major [rows][cols]) or y = Wᵀ v.
-  void matvec(const Node& node, const Access& vector, llvm::Value* destination) {
-    const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
-    std::int64_t rows = shape.rows.constant_value(), cols = shape.cols.constant_value();
-    llvm::Value* matrix = argument(params_, std::size_t(node.symbol));
-    if (node.op == Op::MatVec) {
-      loop(i64(rows), "matvec_row", [&](llvm::Value* r) {
-        llvm::Value* row = offset(matrix, builder_.CreateMul(r, i64(cols)));
-        store(destination, r, reduce({vector.base, vector.constant, cols}, [&](llvm::Value* x, llvm::Value* k) {
-                return builder_.CreateFMul(x, element({row, nullptr, cols}, k));
-              }));
-      });
-      return;
-    }
-    // Transposed: accumulate row k of W scaled by v[k], which vectorizes.
-    loop(i64(cols), "matvec_t_zero", [&](llvm::Value* j) { store(destination, j, llvm::ConstantFP::get(f32_, 0.0)); });
-    loop(i64(rows), "matvec_t_row", [&](llvm::Value* k) {
-      llvm::Value* row = offset(matrix, builder_.CreateMul(k, i64(cols)));
-      llvm::Value* scale = element(vector, k);
-      loop(i64(cols), "matvec_t_col", [&](llvm::Value* j) {
-        llvm::Value* sum = builder_.CreateFAdd(element({destination, nullptr, cols}, j),
-                                               builder_.CreateFMul(scale, element({row, nullptr, cols}, j)));
-        store(destination, j, sum);
-      });
-    });
   }
 
   void softmax(const Access& x, llvm::Value* destination, std::int64_t length) {
@@ -492,8 +588,9 @@ class SequenceEmitter {
   }
 
   const Graph& graph_;
-  const SequencePlan& plan_;
+  SequencePlan& plan_;
   TimeDirection direction_;
+  GemmSchedule schedule_;
   llvm::Module& module_;
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> builder_;
@@ -506,14 +603,16 @@ class SequenceEmitter {
   llvm::Value *initial_states_ = nullptr, *final_states_ = nullptr, *sinks_ = nullptr;
   llvm::Value *params_ = nullptr, *param_gradients_ = nullptr;
   llvm::Value *all_rows_base_ = nullptr, *step_base_ = nullptr, *state_base_ = nullptr, *staging_base_ = nullptr;
+  llvm::Value* gradient_base_ = nullptr;
+  std::map<std::pair<int, bool>, llvm::Value*> packed_;  // (parameter, transposed) -> packed panels
   bool in_step_ = false;
 };
 
 }  // namespace
 
-void emit_sequence_kernel(const Graph& graph, const SequencePlan& plan, TimeDirection direction,
-                          const std::string& name, llvm::Module& module) {
-  SequenceEmitter(graph, plan, direction, module).run(name);
+void emit_sequence_kernel(const Graph& graph, SequencePlan& plan, TimeDirection direction,
+                          const GemmSchedule& schedule, const std::string& name, llvm::Module& module) {
+  SequenceEmitter(graph, plan, direction, schedule, module).run(name);
 }
 
 }  // namespace rnnc

@@ -9,6 +9,11 @@
 //             float* const* param_gradients,       // per parameter, accumulated (+=)
 //             float* scratch);                     // SequencePlan::scratch_floats(steps, batch)
 //
+// Every matrix product is a GEMM over the rows it covers (all T·B rows
+// before and after the time loop, the B rows of a step inside it), on
+// weights packed once per call; weight gradients are one GEMM over all
+// rows after the loop.
+//
 // Row r = t·B + b of a RowBuffer starts at data + r·row_stride. The time
 // loop runs forwards, or backwards for a backward step.
 #pragma once
@@ -17,6 +22,7 @@
 
 #include <llvm/IR/Module.h>
 
+#include "codegen/gemm.h"
 #include "rnnc/ir.h"
 #include "rnnc/kernel_plan.h"
 
@@ -24,7 +30,9 @@ namespace rnnc {
 
 enum class TimeDirection { Forward, Backward };
 
-void emit_sequence_kernel(const Graph& graph, const SequencePlan& plan, TimeDirection direction,
-                          const std::string& name, llvm::Module& module);
+// Also records in `plan` the scratch its GEMMs need (packed weights,
+// transposed gradient operands).
+void emit_sequence_kernel(const Graph& graph, SequencePlan& plan, TimeDirection direction,
+                          const GemmSchedule& schedule, const std::string& name, llvm::Module& module);
 
 }  // namespace rnnc

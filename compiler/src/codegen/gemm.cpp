@@ -1,0 +1,418 @@
+#include "codegen/gemm.h"
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/Module.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+
+#include "rnnc/internal_error.h"
+
+namespace rnnc {
+
+GemmSchedule gemm_schedule_for_width(int vector_width) {
+  RNNC_ASSERT(vector_width == 4 || vector_width == 8 || vector_width == 16, "GEMM vector width must be 4, 8 or 16");
+  switch (vector_width) {
+    case 16: return {16, 6, 4, 128, 144};
+    case 8: return {8, 6, 2, 512, 144};
+    default: return {4, 6, 2, 512, 72};
+  }
+}
+
+GemmSchedule choose_gemm_schedule(const llvm::TargetMachine& machine) {
+  const llvm::MCSubtargetInfo* info = machine.getMCSubtargetInfo();
+  if (machine.getTargetTriple().isX86() && info) {
+    if (info->checkFeatures("+avx512f")) return gemm_schedule_for_width(16);
+    if (info->checkFeatures("+avx")) return gemm_schedule_for_width(8);
+  }
+  return gemm_schedule_for_width(4);
+}
+
+std::int64_t packed_floats(std::int64_t n, std::int64_t k, const GemmSchedule& schedule) {
+  std::int64_t nr = schedule.panel_width();
+  return (n + nr - 1) / nr * nr * k;
+}
+
+namespace {
+
+void check_schedule(const GemmSchedule& s) {
+  RNNC_ASSERT((s.vector_width == 4 || s.vector_width == 8 || s.vector_width == 16) && s.tile_rows >= 1 &&
+                  s.tile_vectors >= 1 && s.k_block >= 1 && s.m_block >= s.tile_rows && s.m_block % s.tile_rows == 0,
+              "invalid GEMM schedule");
+}
+
+// Emits the body of one of the shared functions; `b` is positioned in it.
+class GemmEmitter {
+ public:
+  GemmEmitter(llvm::IRBuilder<>& b, llvm::Function* f, const GemmSchedule& schedule)
+      : b_(b), f_(f), context_(f->getContext()), schedule_(schedule) {
+    f32_ = b_.getFloatTy();
+    i64_ = b_.getInt64Ty();
+    vector_ = llvm::FixedVectorType::get(f32_, unsigned(schedule.vector_width));
+  }
+
+  // pack(W, packed, n, k): row j of W becomes column j % NR of panel j / NR;
+  // the columns of the last panel beyond n are zero.
+  void pack(llvm::Value* w, llvm::Value* packed, llvm::Value* n, llvm::Value* k) {
+    const std::int64_t nr = schedule_.panel_width();
+    llvm::Value* panel_floats = b_.CreateMul(k, i64(nr));
+    auto column_start = [&](llvm::Value* j) {
+      llvm::Value* panel = b_.CreateUDiv(j, i64(nr));
+      return at(packed, b_.CreateAdd(b_.CreateMul(panel, panel_floats), b_.CreateURem(j, i64(nr))));
+    };
+    scalar_loop(n, "pack_row", [&](llvm::Value* j) {
+      llvm::Value* source = at(w, b_.CreateMul(j, k));
+      llvm::Value* destination = column_start(j);
+      scalar_loop(k, "pack_k", [&](llvm::Value* kk) {
+        llvm::Value* value = b_.CreateAlignedLoad(f32_, at(source, kk), llvm::Align(4));
+        b_.CreateAlignedStore(value, at(destination, b_.CreateMul(kk, i64(nr))), llvm::Align(4));
+      });
+    });
+    llvm::Value* padded = b_.CreateMul(b_.CreateUDiv(b_.CreateAdd(n, i64(nr - 1)), i64(nr)), i64(nr));
+    scalar_loop(b_.CreateSub(padded, n), "pack_pad", [&](llvm::Value* c) {
+      llvm::Value* destination = column_start(b_.CreateAdd(n, c));
+      scalar_loop(k, "pack_pad_k", [&](llvm::Value* kk) {
+        b_.CreateAlignedStore(llvm::ConstantFP::get(f32_, 0.0), at(destination, b_.CreateMul(kk, i64(nr))),
+                              llvm::Align(4));
+      });
+    });
+  }
+
+  // gemm(M, A, a_stride, packed, C, c_stride, n, k, accumulate). The tail
+  // panel (columns [n - n % NR, n)) goes through a zeroed MR × NR stack
+  // tile, so that every tile runs the same unmasked code.
+  void gemm(llvm::Value* m_count, llvm::Value* a_base, llvm::Value* a_stride, llvm::Value* packed,
+            llvm::Value* c_base, llvm::Value* c_stride, llvm::Value* n, llvm::Value* k, llvm::Value* accumulate) {
+    a_base_ = a_base;
+    a_stride_ = a_stride;
+    c_base_ = c_base;
+    c_stride_ = c_stride;
+    const std::int64_t nr = schedule_.panel_width(), kc = schedule_.k_block, mc = schedule_.m_block;
+    auto* tile_type = llvm::ArrayType::get(f32_, std::uint64_t(schedule_.tile_rows * nr));
+    llvm::AllocaInst* spill = b_.CreateAlloca(tile_type);
+    spill->setAlignment(llvm::Align(64));
+    spill_ = spill;
+    // Zeroed, so that its padding columns stay finite.
+    for (std::int64_t i = 0; i < schedule_.tile_rows * nr; i += schedule_.vector_width) {
+      b_.CreateAlignedStore(llvm::Constant::getNullValue(vector_), at(spill_, i64(i)), llvm::Align(4));
+    }
+
+    llvm::Value* full_panels = b_.CreateUDiv(n, i64(nr));
+    llvm::Value* panels = b_.CreateUDiv(b_.CreateAdd(n, i64(nr - 1)), i64(nr));
+    tail_columns_ = b_.CreateSub(n, b_.CreateMul(full_panels, i64(nr)));
+    llvm::Value* panel_floats = b_.CreateMul(k, i64(nr));
+    // ceil(k / kc) blocks of equal length (the last one shorter by less
+    // than the number of blocks): no short remainder block.
+    llvm::Value* k_blocks = b_.CreateUDiv(b_.CreateAdd(k, i64(kc - 1)), i64(kc));
+    llvm::Value* divisor = b_.CreateSelect(b_.CreateICmpEQ(k_blocks, i64(0)), i64(1), k_blocks);  // k = 0
+    llvm::Value* block_length = b_.CreateUDiv(b_.CreateAdd(k, b_.CreateSub(k_blocks, i64(1))), divisor);
+    llvm::Value* m_blocks = b_.CreateSDiv(b_.CreateAdd(m_count, i64(mc - 1)), i64(mc));
+    loop(m_blocks, "gemm_m_block", [&](llvm::Value* block) {
+      llvm::Value* m0 = b_.CreateMul(block, i64(mc));
+      llvm::Value* m_end = b_.CreateAdd(m0, i64(mc));
+      m_end = b_.CreateSelect(b_.CreateICmpSLT(m_end, m_count), m_end, m_count);
+      loop(k_blocks, "gemm_k_block", [&](llvm::Value* kb) {
+        llvm::Value* k0 = b_.CreateMul(kb, block_length);
+        llvm::Value* k_left = b_.CreateSub(k, k0);
+        llvm::Value* k_length = b_.CreateSelect(b_.CreateICmpSLT(k_left, block_length), k_left, block_length);
+        llvm::Value* from_c = b_.CreateOr(accumulate, b_.CreateICmpNE(kb, i64(0)));
+        loop(panels, "gemm_panel", [&](llvm::Value* p) {
+          Panel panel{at(packed, b_.CreateAdd(b_.CreateMul(p, panel_floats), b_.CreateMul(k0, i64(nr)))),
+                      b_.CreateMul(p, i64(nr)), b_.CreateICmpEQ(p, full_panels)};
+          row_tiles(m0, m_end, panel, k_length, at(a_base_, k0), from_c);
+        });
+      });
+    });
+  }
+
+ private:
+  // One panel of packed W for one k block: NR floats per k step from
+  // `base`; its column 0 is column `column` of C; `tail`: the last, partial
+  // panel, whose tiles go through the stack tile.
+  struct Panel {
+    llvm::Value* base;
+    llvm::Value* column;
+    llvm::Value* tail;
+  };
+
+  // Tiles of MR rows over [m0, m_end), then of 4, 2, 1 rows (each power of
+  // two below MR) for what is left. a_block: column k0 of row 0 of A.
+  void row_tiles(llvm::Value* m0, llvm::Value* m_end, const Panel& panel, llvm::Value* k_length,
+                 llvm::Value* a_block, llvm::Value* from_c) {
+    const int mr = schedule_.tile_rows;
+    llvm::Value* rows = b_.CreateSub(m_end, m0);
+    llvm::Value* tiles = b_.CreateUDiv(rows, i64(mr));
+    loop(tiles, "gemm_tile", [&](llvm::Value* t) {
+      tile(b_.CreateAdd(m0, b_.CreateMul(t, i64(mr))), mr, panel, k_length, a_block, from_c);
+    });
+    llvm::Value* m = b_.CreateAdd(m0, b_.CreateMul(tiles, i64(mr)));
+    llvm::Value* left = b_.CreateSub(rows, b_.CreateMul(tiles, i64(mr)));
+    int part = 1;
+    while (part * 2 < mr) part *= 2;
+    for (; part >= 1 && part < mr; part /= 2) {
+      llvm::Value* taken = b_.CreateAnd(left, i64(part));
+      if_then(b_.CreateICmpNE(taken, i64(0)), "gemm_tail_rows",
+              [&] { tile(m, part, panel, k_length, a_block, from_c); });
+      m = b_.CreateAdd(m, taken);
+    }
+  }
+
+  // One register tile: rows [m, m + rows) × NR columns, over the k_length
+  // >= 1 k steps of the block that starts at a_block (A) and panel.base.
+  // The accumulators start at zero; C's lines are prefetched first and
+  // added (when from_c) after the k loop, so that their cache misses
+  // overlap the loop instead of stalling its start.
+  void tile(llvm::Value* m, int rows, const Panel& panel, llvm::Value* k_length, llvm::Value* a_block,
+            llvm::Value* from_c) {
+    const int width = schedule_.vector_width, vectors = schedule_.tile_vectors;
+    const std::int64_t nr = schedule_.panel_width();
+    std::vector<llvm::Value*> a_rows, c_direct;
+    llvm::Value* c_tile = at(c_base_, b_.CreateAdd(b_.CreateMul(m, c_stride_), panel.column));
+    for (int r = 0; r < rows; ++r) {
+      a_rows.push_back(at(a_block, b_.CreateMul(b_.CreateAdd(m, i64(r)), a_stride_)));
+      c_direct.push_back(at(c_tile, b_.CreateMul(i64(r), c_stride_)));
+    }
+    // Prefetch for writing, every 64 bytes and the last float of each row
+    // (a prefetch never faults, even past the end of C).
+    llvm::Function* prefetch =
+        llvm::Intrinsic::getDeclaration(f_->getParent(), llvm::Intrinsic::prefetch, {b_.getPtrTy()});
+    for (int r = 0; r < rows; ++r) {
+      for (std::int64_t offset = 0; offset < nr + 15; offset += 16) {
+        llvm::Value* address = at(c_direct[std::size_t(r)], i64(std::min(offset, nr - 1)));
+        b_.CreateCall(prefetch, {address, b_.getInt32(1), b_.getInt32(3), b_.getInt32(1)});
+      }
+    }
+    const std::size_t count = std::size_t(rows) * std::size_t(vectors);
+    auto index = [&](int r, int v) { return std::size_t(r) * std::size_t(vectors) + std::size_t(v); };
+
+    // The k loop: broadcast A[r][kk], multiply-add with the panel's vectors.
+    llvm::Value* zero = llvm::Constant::getNullValue(vector_);
+    llvm::BasicBlock* preheader = b_.GetInsertBlock();
+    llvm::BasicBlock* body = block("gemm_k");
+    llvm::BasicBlock* done = block("gemm_k_done");
+    b_.CreateBr(body);
+    b_.SetInsertPoint(body);
+    llvm::PHINode* kk = b_.CreatePHI(i64_, 2, "kk");
+    kk->addIncoming(i64(0), preheader);
+    std::vector<llvm::PHINode*> accumulators;
+    for (std::size_t i = 0; i < count; ++i) {
+      accumulators.push_back(b_.CreatePHI(vector_, 2, "acc"));
+      accumulators.back()->addIncoming(zero, preheader);
+    }
+    llvm::Value* b_row = at(panel.base, b_.CreateMul(kk, i64(nr)));
+    std::vector<llvm::Value*> b_vectors;
+    for (int v = 0; v < vectors; ++v) {
+      b_vectors.push_back(b_.CreateAlignedLoad(vector_, at(b_row, i64(std::int64_t(v) * width)), llvm::Align(4)));
+    }
+    llvm::Function* fmuladd = llvm::Intrinsic::getDeclaration(f_->getParent(), llvm::Intrinsic::fmuladd, {vector_});
+    std::vector<llvm::Value*> sums(count);
+    for (int r = 0; r < rows; ++r) {
+      llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_rows[std::size_t(r)], kk), llvm::Align(4));
+      llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
+      for (int v = 0; v < vectors; ++v) {
+        sums[index(r, v)] = b_.CreateCall(fmuladd, {splat, b_vectors[std::size_t(v)], accumulators[index(r, v)]});
+      }
+    }
+    llvm::Value* kk_next = b_.CreateAdd(kk, i64(1));
+    kk->addIncoming(kk_next, body);
+    for (std::size_t i = 0; i < count; ++i) accumulators[i]->addIncoming(sums[i], body);
+    keep_rolled(b_.CreateCondBr(b_.CreateICmpSLT(kk_next, k_length), body, done));
+    b_.SetInsertPoint(done);
+
+    // The tail panel goes through the stack tile.
+    std::vector<llvm::Value*> c_rows;
+    for (int r = 0; r < rows; ++r) {
+      c_rows.push_back(b_.CreateSelect(panel.tail, at(spill_, i64(r * nr)), c_direct[std::size_t(r)]));
+    }
+    // Add C when from_c.
+    llvm::BasicBlock* sum_end = b_.GetInsertBlock();
+    llvm::BasicBlock* add = block("gemm_add_c");
+    llvm::BasicBlock* join = block("gemm_store_c");
+    b_.CreateCondBr(from_c, add, join);
+    b_.SetInsertPoint(add);
+    if_then(panel.tail, "gemm_tail_in", [&] { copy_tail(c_tile, rows, /*into_spill=*/true); });
+    std::vector<llvm::Value*> added;
+    for (int r = 0; r < rows; ++r) {
+      for (int v = 0; v < vectors; ++v) {
+        llvm::Value* address = at(c_rows[std::size_t(r)], i64(std::int64_t(v) * width));
+        llvm::Value* c = b_.CreateAlignedLoad(vector_, address, llvm::Align(4));
+        added.push_back(b_.CreateFAdd(c, sums[index(r, v)]));
+      }
+    }
+    llvm::BasicBlock* add_end = b_.GetInsertBlock();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    std::vector<llvm::Value*> results;
+    for (std::size_t i = 0; i < count; ++i) {
+      llvm::PHINode* result = b_.CreatePHI(vector_, 2);
+      result->addIncoming(sums[i], sum_end);
+      result->addIncoming(added[i], add_end);
+      results.push_back(result);
+    }
+    for (int r = 0; r < rows; ++r) {
+      for (int v = 0; v < vectors; ++v) {
+        llvm::Value* address = at(c_rows[std::size_t(r)], i64(std::int64_t(v) * width));
+        b_.CreateAlignedStore(results[index(r, v)], address, llvm::Align(4));
+      }
+    }
+    if_then(panel.tail, "gemm_tail_out", [&] { copy_tail(c_tile, rows, /*into_spill=*/false); });
+  }
+
+  // Copies the tail panel's real columns of `rows` rows between C (row 0 at
+  // c_tile) and the stack tile.
+  void copy_tail(llvm::Value* c_tile, int rows, bool into_spill) {
+    const std::int64_t nr = schedule_.panel_width();
+    scalar_loop(i64(rows), "gemm_tail_row", [&](llvm::Value* r) {
+      llvm::Value* c_row = at(c_tile, b_.CreateMul(r, c_stride_));
+      llvm::Value* spill_row = at(spill_, b_.CreateMul(r, i64(nr)));
+      scalar_loop(tail_columns_, "gemm_tail_column", [&](llvm::Value* j) {
+        llvm::Value* from = at(into_spill ? c_row : spill_row, j);
+        llvm::Value* to = at(into_spill ? spill_row : c_row, j);
+        b_.CreateAlignedStore(b_.CreateAlignedLoad(f32_, from, llvm::Align(4)), to, llvm::Align(4));
+      });
+    });
+  }
+
+  void if_then(llvm::Value* condition, const char* name, const std::function<void()>& body) {
+    llvm::BasicBlock* then = block(name);
+    llvm::BasicBlock* done = block(std::string(name) + "_done");
+    b_.CreateCondBr(condition, then, done);
+    b_.SetInsertPoint(then);
+    body();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+  }
+
+  // A loop that is not vectorized either: the copies in packing and in the
+  // stack-tile path gain nothing from it but code.
+  void scalar_loop(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body) {
+    loop(count, name, body, /*vectorize=*/false);
+  }
+
+  // for (i = 0; i < count; ++i) body(i), skipped when count <= 0; not unrolled.
+  void loop(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body,
+            bool vectorize = true) {
+    llvm::BasicBlock* before = b_.GetInsertBlock();
+    llvm::BasicBlock* header = block(name);
+    llvm::BasicBlock* done = block(std::string(name) + "_done");
+    b_.CreateCondBr(b_.CreateICmpSGT(count, i64(0)), header, done);
+    b_.SetInsertPoint(header);
+    llvm::PHINode* index = b_.CreatePHI(i64_, 2, std::string(name) + "_i");
+    index->addIncoming(i64(0), before);
+    body(index);
+    llvm::Value* next = b_.CreateAdd(index, i64(1));
+    index->addIncoming(next, b_.GetInsertBlock());
+    keep_rolled(b_.CreateCondBr(b_.CreateICmpSLT(next, count), header, done), vectorize);
+    b_.SetInsertPoint(done);
+  }
+
+  // Marks a loop's back edge so that LLVM does not unroll it (compile time,
+  // code size) and, unless `vectorize`, does not vectorize it either.
+  void keep_rolled(llvm::BranchInst* back_edge, bool vectorize = true) {
+    std::vector<llvm::Metadata*> operands = {
+        nullptr, llvm::MDNode::get(context_, {llvm::MDString::get(context_, "llvm.loop.unroll.disable")})};
+    if (!vectorize) {
+      operands.push_back(llvm::MDNode::get(context_, {llvm::MDString::get(context_, "llvm.loop.vectorize.enable"),
+                                                      llvm::ConstantAsMetadata::get(b_.getFalse())}));
+    }
+    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(context_, operands);
+    loop_id->replaceOperandWith(0, loop_id);
+    back_edge->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+  }
+
+  llvm::BasicBlock* block(const llvm::Twine& name) { return llvm::BasicBlock::Create(context_, name, f_); }
+  llvm::Value* at(llvm::Value* base, llvm::Value* floats) { return b_.CreateGEP(f32_, base, floats); }
+  llvm::Value* i64(std::int64_t value) { return llvm::ConstantInt::get(i64_, value); }
+
+  llvm::IRBuilder<>& b_;
+  llvm::Function* f_;
+  llvm::LLVMContext& context_;
+  const GemmSchedule& schedule_;
+  llvm::Type* f32_;
+  llvm::Type* i64_;
+  llvm::FixedVectorType* vector_;
+  llvm::Value *a_base_ = nullptr, *a_stride_ = nullptr, *c_base_ = nullptr, *c_stride_ = nullptr;
+  llvm::Value *spill_ = nullptr, *tail_columns_ = nullptr;
+};
+
+std::string schedule_suffix(const GemmSchedule& s) {
+  return std::to_string(s.vector_width) + "_" + std::to_string(s.tile_rows) + "x" + std::to_string(s.tile_vectors) +
+         "_k" + std::to_string(s.k_block) + "_m" + std::to_string(s.m_block);
+}
+
+// The module's shared function `name` of type `type`, emitted by `emit` the
+// first time it is asked for.
+llvm::Function* shared_function(llvm::Module& module, const std::string& name, llvm::FunctionType* type,
+                                const std::function<void(llvm::Function*)>& emit) {
+  if (llvm::Function* existing = module.getFunction(name)) {
+    RNNC_ASSERT(existing->getFunctionType() == type, "GEMM helper " + name + " has an unexpected type");
+    return existing;
+  }
+  auto* f = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, module);
+  f->addFnAttr(llvm::Attribute::NoInline);
+  f->addFnAttr(llvm::Attribute::NoUnwind);
+  // Calls nothing: LLVM must not turn its copy and zeroing loops into
+  // memcpy and memset calls.
+  f->addFnAttr("no-builtins");
+  emit(f);
+  return f;
+}
+
+}  // namespace
+
+llvm::Function* gemm_pack_function(llvm::Module& module, const GemmSchedule& schedule) {
+  check_schedule(schedule);
+  llvm::LLVMContext& context = module.getContext();
+  llvm::Type* ptr = llvm::PointerType::getUnqual(context);
+  llvm::Type* i64 = llvm::Type::getInt64Ty(context);
+  auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, ptr, i64, i64}, false);
+  return shared_function(module, "rnnc.gemm_pack." + std::to_string(schedule.panel_width()), type,
+                         [&](llvm::Function* f) {
+                           f->addParamAttr(0, llvm::Attribute::NoAlias);
+                           f->addParamAttr(1, llvm::Attribute::NoAlias);
+                           llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", f));
+                           GemmEmitter(b, f, schedule).pack(f->getArg(0), f->getArg(1), f->getArg(2), f->getArg(3));
+                           b.CreateRetVoid();
+                         });
+}
+
+llvm::Function* gemm_function(llvm::Module& module, const GemmSchedule& schedule) {
+  check_schedule(schedule);
+  llvm::LLVMContext& context = module.getContext();
+  llvm::Type* ptr = llvm::PointerType::getUnqual(context);
+  llvm::Type* i64 = llvm::Type::getInt64Ty(context);
+  llvm::Type* params[] = {i64, ptr, i64, ptr, ptr, i64, i64, i64, llvm::Type::getInt1Ty(context)};
+  auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), params, false);
+  return shared_function(module, "rnnc.gemm." + schedule_suffix(schedule), type, [&](llvm::Function* f) {
+    f->addParamAttr(4, llvm::Attribute::NoAlias);  // C overlaps neither A nor packed
+    if (schedule.vector_width * 32 > 256) {
+      f->addFnAttr("min-legal-vector-width", std::to_string(schedule.vector_width * 32));
+    }
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", f));
+    GemmEmitter(b, f, schedule)
+        .gemm(f->getArg(0), f->getArg(1), f->getArg(2), f->getArg(3), f->getArg(4), f->getArg(5), f->getArg(6),
+              f->getArg(7), f->getArg(8));
+    b.CreateRetVoid();
+  });
+}
+
+void emit_pack_weights(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* W, llvm::Value* packed, std::int64_t n,
+                       std::int64_t k, const GemmSchedule& schedule) {
+  RNNC_ASSERT(n >= 1 && k >= 1, "GEMM needs n >= 1 and k >= 1");
+  llvm::Function* pack = gemm_pack_function(*f->getParent(), schedule);
+  b.CreateCall(pack, {W, packed, b.getInt64(std::uint64_t(n)), b.getInt64(std::uint64_t(k))});
+}
+
+void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Value* a_base, llvm::Value* a_stride,
+               llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n, std::int64_t k,
+               bool accumulate, const GemmSchedule& schedule) {
+  RNNC_ASSERT(n >= 1 && k >= 1, "GEMM needs n >= 1 and k >= 1");
+  llvm::Function* gemm = gemm_function(*f->getParent(), schedule);
+  b.CreateCall(gemm, {M, a_base, a_stride, packed, c_base, c_stride, b.getInt64(std::uint64_t(n)),
+                      b.getInt64(std::uint64_t(k)), b.getInt1(accumulate)});
+}
+
+}  // namespace rnnc

@@ -1,0 +1,113 @@
+// A register-blocked GEMM emitted as LLVM IR: C (=, +=) A Wᵀ with W a
+// parameter matrix in PyTorch layout (row-major [n][k]) and A, C row-strided
+// buffers with a runtime row count M. No BLAS: the kernel is its own.
+//
+// W is packed once (per weight update) into column panels of NR = tile_vectors
+// · vector_width output columns each, ceil(n / NR) panels:
+//
+//   panel p at p·k·NR floats; its element [kk][c], at + kk·NR + c, holds
+//   W[p·NR + c][kk], or 0 where p·NR + c >= n
+//
+// so that one k step of a panel is NR contiguous floats, loaded as
+// tile_vectors vectors.
+//
+// Loop nest (mc = m_block, kc = k_block):
+//
+//   for m0 in [0, M) step mc                 mc·kc floats of A stay in L2
+//     for k0 in [0, k) step kc
+//       for each panel (NR columns)          kc·NR floats of W stay in L1
+//         for each MR-row tile of [m0, m0+mc), then a tile of 4, 2, 1 rows
+//         (each power of two below MR) for the rest:
+//           prefetch the tile's lines of C (for writing);
+//           MR × tile_vectors <W x float> accumulators from 0;
+//           for kk in [k0, k0+kc): acc[r][v] = fmuladd(splat(A[r][kk]), panel[kk][v], acc[r][v])
+//           C = acc, or C += acc (accumulating, or not the first k block)
+//
+// k is split into ceil(k / kc) blocks of equal length. C is read only after
+// the k loop, so that its cache misses overlap the loop (with the prefetch)
+// instead of stalling the tile's start.
+//
+// The last panel, when n % NR != 0, runs the same tiles on an MR × NR stack
+// tile that its real columns are copied into and out of, so no tile needs a
+// masked load or store and every target (SSE2 too) runs the same code.
+//
+// Code size and compile time: the GEMM and the packing are each emitted
+// once per module and schedule, as internal noinline functions taking n and
+// k at run time ("rnnc.gemm.<schedule>", "rnnc.gemm_pack.<NR>");
+// emit_gemm and emit_pack_weights emit calls to them. The GEMM holds
+// 1 + log2(MR) micro-kernels (MR, 4, 2, 1 rows), each a rolled k loop; every
+// loop is marked not to be unrolled. The multiply-adds are llvm.fmuladd:
+// fused where the target has FMA, a multiply and an add elsewhere (never a
+// call to fmaf). prepare_module gives the helpers the target's attributes
+// like every other function of the module.
+#pragma once
+
+#include <cstdint>
+
+#include <llvm/IR/Function.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Value.h>
+#include <llvm/Target/TargetMachine.h>
+
+namespace rnnc {
+
+struct GemmSchedule {
+  int vector_width = 8;        // floats per vector register (4: SSE, 8: AVX, 16: AVX-512)
+  int tile_rows = 6;           // MR: rows of A (broadcast) per register tile
+  int tile_vectors = 2;        // NR = tile_vectors · vector_width columns per panel and tile
+  std::int64_t k_block = 256;  // kc: k steps per pass over C
+  std::int64_t m_block = 144;  // mc: rows of A per block, a multiple of tile_rows
+
+  int panel_width() const { return tile_vectors * vector_width; }  // NR
+};
+
+// The schedule for a vector width (4, 8 or 16 floats). MR × tile_vectors
+// accumulators plus tile_vectors panel vectors and a broadcast fit the
+// register file; a kc × NR panel of W fits L1 (16–32 KiB); an mc × kc block
+// of A fits L2 with room to spare:
+//   16 (AVX-512, 32 registers): 6 rows × 4 vectors (24 accumulators, NR 64), kc 128, mc 144
+//    8 (AVX/AVX2, 16 registers): 6 rows × 2 vectors (12 accumulators, NR 16), kc 256, mc 144
+//    4 (SSE, 16 registers):      6 rows × 2 vectors (12 accumulators, NR 8),  kc 512, mc 72
+// (6 × 16, kc 256, mc 144 is also BLIS's sgemm blocking for Zen 3.) A
+// panel width of 64 or 16 divides n = 4H or 3H for the usual hidden sizes,
+// so the stack-tile path of the last panel is rare.
+GemmSchedule gemm_schedule_for_width(int vector_width);
+
+// The schedule for the machine kernels are compiled for: its widest float
+// vectors (avx512f: 16, avx: 8, otherwise 4).
+GemmSchedule choose_gemm_schedule(const llvm::TargetMachine& machine);
+
+// Floats needed to hold W [n][k] packed into panels: ceil(n / NR)·NR·k.
+std::int64_t packed_floats(std::int64_t n, std::int64_t k, const GemmSchedule& schedule);
+
+// Emits, at the builder's insertion point, a call that packs W (row-major
+// [n][k]) into `packed` (packed_floats(n, k) floats, not overlapping W).
+// n, k >= 1.
+void emit_pack_weights(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* W, llvm::Value* packed, std::int64_t n,
+                       std::int64_t k, const GemmSchedule& schedule);
+
+// Emits, at the builder's insertion point, a call that computes C[m][j] (=,
+// or += when `accumulate`) Σ_kk A[m][kk] · W[j][kk] for 0 <= m < M,
+// 0 <= j < n, with row m of A at a_base + m·a_stride and row m of C at
+// c_base + m·c_stride. M, a_stride and c_stride are i64 values in floats
+// (M <= 0: nothing is done); `packed` holds W as emit_pack_weights left it.
+// Only columns [0, n) of rows [0, M) of C are read or written (C is read
+// only when accumulating or k > k_block); C's rows must not overlap each
+// other (c_stride >= n), A or packed. n, k >= 1. `f` is the function being
+// emitted (its module receives the shared GEMM function).
+void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Value* a_base, llvm::Value* a_stride,
+               llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n, std::int64_t k,
+               bool accumulate, const GemmSchedule& schedule);
+
+// The shared functions themselves, created on first use, for callers that
+// have n or k only at run time:
+//   void pack(ptr W, ptr packed, i64 n, i64 k)
+//   void gemm(i64 M, ptr A, i64 a_stride, ptr packed, ptr C, i64 c_stride, i64 n, i64 k, i1 accumulate)
+// with the meaning above (n, k >= 1). For an AVX-512 schedule the GEMM
+// has "min-legal-vector-width"="512", so that CPUs tuned to prefer 256-bit
+// vectors still run it on zmm registers.
+llvm::Function* gemm_pack_function(llvm::Module& module, const GemmSchedule& schedule);
+llvm::Function* gemm_function(llvm::Module& module, const GemmSchedule& schedule);
+
+}  // namespace rnnc
