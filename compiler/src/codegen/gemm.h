@@ -104,7 +104,8 @@ void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Va
 // have n or k only at run time:
 //   void pack(ptr W, ptr packed, i64 n, i64 k)
 //   void gemm(i64 M, ptr A, i64 a_stride, ptr packed, ptr C, i64 c_stride, i64 n, i64 k, i1 accumulate)
-// with the meaning above (n, k >= 1). For an AVX-512 schedule the GEMM
+// with the meaning above (n, k >= 1; k = 0 writes nothing, even when not
+// accumulating). For an AVX-512 schedule the GEMM
 // has "min-legal-vector-width"="512", so that CPUs tuned to prefer 256-bit
 // vectors still run it on zmm registers.
 llvm::Function* gemm_pack_function(llvm::Module& module, const GemmSchedule& schedule);
