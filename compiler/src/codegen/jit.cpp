@@ -102,7 +102,8 @@ std::unique_ptr<CompiledCell> CompiledCell::compile(const Graph& forward, const 
 
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*builder)).create();
   if (!jit) return fail(jit.takeError());
-  // Kernels call libm (tanhf, log1pf): resolve them in this process.
+  // LLVM may turn copy loops into memcpy or memset: resolve those in this
+  // process.
   auto generator = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
       (*jit)->getDataLayout().getGlobalPrefix());
   if (!generator) return fail(generator.takeError());

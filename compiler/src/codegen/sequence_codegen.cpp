@@ -11,6 +11,7 @@
 #include <llvm/IR/IntrinsicsX86.h>
 
 #include "codegen/gemm.h"
+#include "codegen/vector_math.h"
 #include "rnnc/internal_error.h"
 
 namespace rnnc {
@@ -415,7 +416,7 @@ class SequenceEmitter {
     // Subtracting the maximum keeps exp() from overflowing.
     llvm::Value* largest = reduce(x, [&](llvm::Value* v) { return v; }, /*maximum=*/true);
     loop(i64(length), "softmax_exp", [&](llvm::Value* j) {
-      store(destination, j, intrinsic(llvm::Intrinsic::exp, builder_.CreateFSub(element(x, j), largest)));
+      store(destination, j, emit_exp(builder_, builder_.CreateFSub(element(x, j), largest), MathAccuracy::Exact));
     });
     llvm::Value* total = reduce({destination, nullptr, length}, [&](llvm::Value* v) { return v; });
     llvm::Value* inverse = builder_.CreateFDiv(llvm::ConstantFP::get(f32_, 1.0), total);
@@ -468,18 +469,16 @@ class SequenceEmitter {
     llvm::Value* one = llvm::ConstantFP::get(f32_, 1.0);
     switch (op) {
       case Op::Neg: return builder_.CreateFNeg(x);
-      case Op::Sigmoid: return builder_.CreateFDiv(one, builder_.CreateFAdd(one, intrinsic(llvm::Intrinsic::exp, builder_.CreateFNeg(x))));
-      case Op::Tanh: return libm("tanhf", x);
+      // Transcendentals are emitted inline (vector_math.h, a few ulp), so
+      // the loops around them vectorize; libm calls would not.
+      case Op::Sigmoid: return emit_sigmoid(builder_, x, MathAccuracy::Exact);
+      case Op::Tanh: return emit_tanh(builder_, x, MathAccuracy::Exact);
       case Op::Relu: return builder_.CreateSelect(builder_.CreateFCmpOGT(x, zero), x, zero);
-      case Op::Exp: return intrinsic(llvm::Intrinsic::exp, x);
-      case Op::Log: return intrinsic(llvm::Intrinsic::log, x);
+      case Op::Exp: return emit_exp(builder_, x, MathAccuracy::Exact);
+      case Op::Log: return emit_log(builder_, x, MathAccuracy::Exact);
       case Op::Sqrt: return intrinsic(llvm::Intrinsic::sqrt, x);
       case Op::Abs: return intrinsic(llvm::Intrinsic::fabs, x);
-      case Op::Softplus: {  // max(x, 0) + log1p(exp(-|x|)), which cannot overflow
-        llvm::Value* positive = builder_.CreateSelect(builder_.CreateFCmpOGT(x, zero), x, zero);
-        llvm::Value* tail = intrinsic(llvm::Intrinsic::exp, builder_.CreateFNeg(intrinsic(llvm::Intrinsic::fabs, x)));
-        return builder_.CreateFAdd(positive, libm("log1pf", tail));
-      }
+      case Op::Softplus: return emit_softplus(builder_, x, MathAccuracy::Exact);
       case Op::Step: return builder_.CreateSelect(builder_.CreateFCmpOGT(x, zero), one, zero);
       case Op::Sign:
         return builder_.CreateSelect(builder_.CreateFCmpOGT(x, zero), one,
@@ -505,11 +504,6 @@ class SequenceEmitter {
 
   llvm::Value* intrinsic(llvm::Intrinsic::ID id, llvm::Value* x) {
     return builder_.CreateCall(llvm::Intrinsic::getDeclaration(&module_, id, {f32_}), {x});
-  }
-
-  llvm::Value* libm(const char* name, llvm::Value* x) {
-    llvm::FunctionCallee callee = module_.getOrInsertFunction(name, llvm::FunctionType::get(f32_, {f32_}, false));
-    return builder_.CreateCall(callee, {x});
   }
 
   // ---- helpers ------------------------------------------------------------------
