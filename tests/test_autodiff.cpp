@@ -9,22 +9,11 @@
 #include "rnnc/bptt.h"
 #include "rnnc/frontend.h"
 #include "rnnc/gradcheck.h"
+#include "support/cells.h"
+
+using rnnc::testing::ir_of;
 
 namespace {
-
-rnnc::Graph ir_of(const rnnc::SourceFile& file, const rnnc::DimensionArgs& dimensions) {
-  rnnc::DiagnosticEngine diagnostics(file);
-  std::optional<rnnc::Graph> graph = rnnc::build_ir(file, dimensions, diagnostics);
-  std::ostringstream printed;
-  diagnostics.print(printed);
-  INFO(printed.str());
-  REQUIRE(graph);
-  return *graph;
-}
-
-rnnc::Graph ir_of(const std::string& text, const rnnc::DimensionArgs& dimensions) {
-  return ir_of(rnnc::SourceFile{"test.cell", text}, dimensions);
-}
 
 void require_gradients_match(const rnnc::Graph& graph, int steps, int batch, std::uint32_t seed) {
   rnnc::GradcheckOptions options;
@@ -56,10 +45,7 @@ TEST_CASE("each derivative rule matches finite differences", "[autodiff]") {
 }
 
 TEST_CASE("every shipped cell passes gradcheck at several shapes", "[autodiff][dsl]") {
-  std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(RNNC_SOURCE_DIR) + "/dsl")) {
-    if (entry.path().extension() == ".cell") paths.push_back(entry.path().string());
-  }
+  std::vector<std::string> paths = rnnc::testing::shipped_cells();
   REQUIRE(paths.size() >= 7);
   for (const std::string& path : paths) {
     std::string error;

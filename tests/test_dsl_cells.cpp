@@ -6,19 +6,9 @@
 
 #include "rnnc/frontend.h"
 #include "rnnc/interpreter.h"
+#include "support/cells.h"
 
-namespace {
-
-std::vector<std::string> shipped_cells() {
-  std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(RNNC_SOURCE_DIR) + "/dsl")) {
-    if (entry.path().extension() == ".cell") paths.push_back(entry.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
-
-}  // namespace
+using rnnc::testing::shipped_cells;
 
 TEST_CASE("every dsl/*.cell checks without errors or warnings", "[dsl]") {
   std::vector<std::string> paths = shipped_cells();

@@ -9,19 +9,11 @@
 
 #include "rnnc/frontend.h"
 #include "rnnc/interpreter.h"
+#include "support/cells.h"
+
+using rnnc::testing::ir_of;
 
 namespace {
-
-rnnc::Graph ir_of(const std::string& text, const rnnc::DimensionArgs& dimensions) {
-  rnnc::SourceFile file{"test.cell", text};
-  rnnc::DiagnosticEngine diagnostics(file);
-  std::optional<rnnc::Graph> graph = rnnc::build_ir(file, dimensions, diagnostics);
-  std::ostringstream printed;
-  diagnostics.print(printed);
-  INFO(printed.str());
-  REQUIRE(graph);
-  return *graph;
-}
 
 std::vector<double> random_vector(std::size_t size, std::mt19937& generator) {
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);

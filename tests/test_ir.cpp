@@ -9,6 +9,9 @@
 #include "rnnc/ir_printer.h"
 #include "rnnc/lower.h"
 #include "rnnc/passes.h"
+#include "support/cells.h"
+
+using rnnc::testing::ir_of;
 
 namespace {
 
@@ -17,17 +20,6 @@ std::string read_text(const std::string& path) {
   std::ostringstream text;
   text << stream.rdbuf();
   return text.str();
-}
-
-rnnc::Graph ir_of(const std::string& text, const rnnc::DimensionArgs& dimensions) {
-  rnnc::SourceFile file{"test.cell", text};
-  rnnc::DiagnosticEngine diagnostics(file);
-  std::optional<rnnc::Graph> graph = rnnc::build_ir(file, dimensions, diagnostics);
-  std::ostringstream printed;
-  diagnostics.print(printed);
-  INFO(printed.str());
-  REQUIRE(graph);
-  return *graph;
 }
 
 int count_ops(const rnnc::Graph& graph, rnnc::Op op) {

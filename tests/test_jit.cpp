@@ -6,7 +6,11 @@
 #include <filesystem>
 
 #include "rnnc/verify.h"
+#include "support/cells.h"
 #include "support/random_cell.h"
+
+using rnnc::testing::all_dimensions;
+using rnnc::testing::shipped_cells;
 
 namespace {
 
@@ -15,27 +19,6 @@ void require_verified(rnnc::Cell& cell, std::int64_t steps, std::int64_t batch) 
     INFO(cell.graph().cell_name << " T=" << steps << " B=" << batch << ": " << buffer.name);
     CHECK(buffer.worst_error <= rnnc::kVerifyTolerance);
   }
-}
-
-std::vector<std::string> shipped_cells() {
-  std::vector<std::string> paths;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(RNNC_SOURCE_DIR) + "/dsl")) {
-    if (entry.path().extension() == ".cell") paths.push_back(entry.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
-
-rnnc::DimensionArgs all_dimensions(const std::string& path, std::int64_t extent) {
-  std::string error;
-  auto file = rnnc::read_source_file(path, error);
-  REQUIRE(file);
-  rnnc::DiagnosticEngine diagnostics(*file);
-  auto checked = rnnc::parse_and_check(*file, diagnostics);
-  REQUIRE(checked);
-  rnnc::DimensionArgs dims;
-  for (const rnnc::NameRef& dimension : checked->ast.dimensions) dims.emplace_back(dimension.name, extent);
-  return dims;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "codegen/gemm.h"
 
+#include "codegen/loops.h"
+
 #include <algorithm>
 #include <functional>
 #include <string>
@@ -292,35 +294,9 @@ class GemmEmitter {
     loop(count, name, body, /*vectorize=*/false);
   }
 
-  // for (i = 0; i < count; ++i) body(i), skipped when count <= 0; not unrolled.
   void loop(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body,
             bool vectorize = true) {
-    llvm::BasicBlock* before = b_.GetInsertBlock();
-    llvm::BasicBlock* header = block(name);
-    llvm::BasicBlock* done = block(std::string(name) + "_done");
-    b_.CreateCondBr(b_.CreateICmpSGT(count, i64(0)), header, done);
-    b_.SetInsertPoint(header);
-    llvm::PHINode* index = b_.CreatePHI(i64_, 2, std::string(name) + "_i");
-    index->addIncoming(i64(0), before);
-    body(index);
-    llvm::Value* next = b_.CreateAdd(index, i64(1));
-    index->addIncoming(next, b_.GetInsertBlock());
-    keep_rolled(b_.CreateCondBr(b_.CreateICmpSLT(next, count), header, done), vectorize);
-    b_.SetInsertPoint(done);
-  }
-
-  // Marks a loop's back edge so that LLVM does not unroll it (compile time,
-  // code size) and, unless `vectorize`, does not vectorize it either.
-  void keep_rolled(llvm::BranchInst* back_edge, bool vectorize = true) {
-    std::vector<llvm::Metadata*> operands = {
-        nullptr, llvm::MDNode::get(context_, {llvm::MDString::get(context_, "llvm.loop.unroll.disable")})};
-    if (!vectorize) {
-      operands.push_back(llvm::MDNode::get(context_, {llvm::MDString::get(context_, "llvm.loop.vectorize.enable"),
-                                                      llvm::ConstantAsMetadata::get(b_.getFalse())}));
-    }
-    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(context_, operands);
-    loop_id->replaceOperandWith(0, loop_id);
-    back_edge->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+    emit_loop(b_, count, name, body, vectorize);
   }
 
   llvm::BasicBlock* block(const llvm::Twine& name) { return llvm::BasicBlock::Create(context_, name, f_); }
