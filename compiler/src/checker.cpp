@@ -446,6 +446,11 @@ class Checker {
       length = length + (shape->rank == 0 ? DimPoly::constant(1) : shape->rows);
     }
     if (!ok) return std::nullopt;
+    // Declarations are bounded by resolve_dimensions(); a concatenation is
+    // the only value that can grow past them.
+    require_nonnegative(DimPoly::constant(kMaxExtent) - length, expr.span,
+                        fmt::format("concatenation of length {} is longer than the limit {}", length.to_string(),
+                                    kMaxExtent));
     return Shape::vector(length);
   }
 
