@@ -315,25 +315,8 @@ class SequenceEmitter {
   // `row` is the global row t·B + b; `sample` is b (null outside the loop).
   Access access(NodeId id, llvm::Value* row, llvm::Value* sample) {
     const Node& node = graph_.node(id);
-    const ValuePlacement& placement = plan_.values[std::size_t(id)];
-    std::int64_t length = element_count(node.shape);
-    if (placement.all_rows && (node.op != Op::State || !in_step_)) return {stored(id, row, sample), nullptr, length};
-    switch (placement.phase) {
-      case Phase::Leaf:
-        switch (node.op) {
-          case Op::Constant: return {nullptr, llvm::ConstantFP::get(f32_, node.constant), 1};
-          case Op::Input: return {row_of(sources_, std::size_t(node.symbol), row), nullptr, length};
-          case Op::Param: return {argument(params_, std::size_t(node.symbol)), nullptr, length};
-          case Op::State: return state_access(node.symbol, sample);
-          default: RNNC_ASSERT(false, "unexpected leaf");
-        }
-      case Phase::View: {
-        Access source = access(node.operands[0], row, sample);
-        return {offset(source.base, i64(node.slice_begin.constant_value())), nullptr, length};
-      }
-      case Phase::Recurrent: return {stored(id, row, sample), nullptr, length};
-      default: RNNC_ASSERT(false, "value has no storage");
-    }
+    if (node.op == Op::Constant) return {nullptr, llvm::ConstantFP::get(f32_, node.constant), 1};
+    return {strided(id, row, sample).base, nullptr, element_count(node.shape)};
   }
 
   // Where a computed (or kept) value is stored for this row.
