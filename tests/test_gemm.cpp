@@ -32,6 +32,7 @@
 #include <llvm/Support/raw_ostream.h>
 
 #include "codegen/gemm.h"
+#include "codegen/loops.h"
 #include "codegen/target.h"
 
 namespace {
@@ -87,26 +88,8 @@ void add_dot_rows(llvm::Module& module, const std::string& name, std::int64_t n,
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", f));
   llvm::Type* f32 = b.getFloatTy();
   llvm::Type* i64 = b.getInt64Ty();
-  auto rolled = [&](llvm::BranchInst* branch) {
-    llvm::MDNode* disable = llvm::MDNode::get(context, {llvm::MDString::get(context, "llvm.loop.unroll.disable")});
-    llvm::MDNode* id = llvm::MDNode::getDistinct(context, {nullptr, disable});
-    id->replaceOperandWith(0, id);
-    branch->setMetadata(llvm::LLVMContext::MD_loop, id);
-  };
-  // for (i = 0; i < count; ++i) body(i), count >= 1.
   auto loop = [&](llvm::Value* count, const std::function<void(llvm::Value*)>& body) {
-    llvm::BasicBlock* before = b.GetInsertBlock();
-    llvm::BasicBlock* header = llvm::BasicBlock::Create(context, "loop", f);
-    llvm::BasicBlock* done = llvm::BasicBlock::Create(context, "loop_done", f);
-    b.CreateBr(header);
-    b.SetInsertPoint(header);
-    llvm::PHINode* i = b.CreatePHI(i64, 2);
-    i->addIncoming(b.getInt64(0), before);
-    body(i);
-    llvm::Value* next = b.CreateAdd(i, b.getInt64(1));
-    i->addIncoming(next, b.GetInsertBlock());
-    rolled(b.CreateCondBr(b.CreateICmpSLT(next, count), header, done));
-    b.SetInsertPoint(done);
+    rnnc::emit_loop(b, count, "loop", body);
   };
   llvm::FastMathFlags flags;
   flags.setAllowReassoc();
@@ -133,7 +116,7 @@ void add_dot_rows(llvm::Module& module, const std::string& name, std::int64_t n,
       llvm::Value* next = b.CreateAdd(kk, b.getInt64(1));
       kk->addIncoming(next, header);
       sum->addIncoming(next_sum, header);
-      rolled(b.CreateCondBr(b.CreateICmpSLT(next, b.getInt64(k)), header, done));
+      rnnc::keep_rolled(b.CreateCondBr(b.CreateICmpSLT(next, b.getInt64(k)), header, done));
       b.SetInsertPoint(done);
       b.CreateStore(next_sum, b.CreateGEP(f32, c, j));
     });
