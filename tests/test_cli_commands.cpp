@@ -55,3 +55,11 @@ TEST_CASE("cli: kernel commands refuse bad targets and options with one line", "
   CHECK(cell_error.exit_code == 1);
   CHECK_THAT(cell_error.err, Catch::Contains("dimension 'H' has no value"));
 }
+
+TEST_CASE("cli: a sequence too large for memory is refused with one line", "[cli]") {
+  // 10^5 steps × 10^6 samples × 4·10^4 floats: far beyond any machine.
+  RunResult result = run_rnnc({"bench", std::string(RNNC_SOURCE_DIR) + "/dsl/rnn.cell", "-D", "I=4", "-D", "H=40000",
+                               "--batch", "1000000", "--steps", "100000"});
+  CHECK(result.exit_code == 2);
+  CHECK(result.err == "rnnc: error: out of memory; try smaller dimensions, --steps or --batch\n");
+}

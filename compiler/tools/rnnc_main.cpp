@@ -2,6 +2,7 @@
 // Exit codes: 0 success, 1 the cell has errors or a check failed,
 // 2 bad command line or file.
 #include <iostream>
+#include <new>
 #include <string_view>
 #include <vector>
 
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   } catch (const rnnc::RuntimeError& error) {
     std::cerr << "rnnc: error: " << error.what() << "\n";
+    return kExitUsage;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "rnnc: error: out of memory; try smaller dimensions, --steps or --batch\n";
     return kExitUsage;
   }
   return kExitUsage;
