@@ -72,7 +72,7 @@ class SequenceEmitter {
     gradient_base_ = offset(weights_base, i64(plan_.packed_weight_floats));
 
     copy_states(/*into_kernel=*/true);
-    compute_all_rows(Phase::Hoisted);
+    compute_phase(Phase::Hoisted, rows_, i64(0), /*in_step=*/false);
     loop(steps_, "step", [&](llvm::Value* counter) {
       llvm::Value* step = direction_ == TimeDirection::Forward
                               ? counter
@@ -81,7 +81,7 @@ class SequenceEmitter {
     });
     copy_states(/*into_kernel=*/false);
     in_step_ = false;
-    compute_all_rows(Phase::Deferred);
+    compute_phase(Phase::Deferred, rows_, i64(0), /*in_step=*/false);
     loop(rows_, "deferred_sinks", [&](llvm::Value* row) { write_sinks(row, nullptr, /*in_step=*/false); });
     for (const ParamGradient& gradient : graph_.param_gradients) accumulate_gradient(gradient);
 
@@ -90,18 +90,31 @@ class SequenceEmitter {
   }
 
  private:
-  // Values are computed one at a time over all rows (before and after the
-  // loop) or over the step's samples (in it): a matrix product is then one
-  // GEMM over those rows.
-  void compute_all_rows(Phase phase) {
+  // Computes the values of `phase`, in order, for `count` consecutive rows
+  // from first_row: each matrix product as one GEMM over the rows, and each
+  // run of other values between two products in one loop over the rows, so
+  // that a row's pointwise values are computed while its data is in cache.
+  // In the time loop, the rows are the step's samples.
+  void compute_phase(Phase phase, llvm::Value* count, llvm::Value* first_row, bool in_step) {
+    std::vector<NodeId> pointwise;
+    auto flush = [&] {
+      if (pointwise.empty()) return;
+      loop(count, "rows", [&](llvm::Value* i) {
+        llvm::Value* row = builder_.CreateAdd(first_row, i);
+        for (NodeId id : pointwise) compute(id, row, in_step ? i : nullptr);
+      });
+      pointwise.clear();
+    };
     for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
       if (plan_.values[std::size_t(id)].phase != phase) continue;
       if (op_class(graph_.node(id).op) == OpClass::MatVec) {
-        gemm(id, rows_, i64(0), nullptr);
+        flush();
+        gemm(id, count, first_row, in_step ? i64(0) : nullptr);
       } else {
-        loop(rows_, "row", [&](llvm::Value* row) { compute(id, row, nullptr); });
+        pointwise.push_back(id);
       }
     }
+    flush();
   }
 
   // ---- matrix products ---------------------------------------------------------
@@ -194,14 +207,7 @@ class SequenceEmitter {
         copy(state_access(node.symbol, sample), stored(id, row_of_sample(sample), sample), element_count(node.shape));
       }
     });
-    for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
-      if (plan_.values[std::size_t(id)].phase != Phase::Recurrent) continue;
-      if (op_class(graph_.node(id).op) == OpClass::MatVec) {
-        gemm(id, batch_, first_row, i64(0));
-      } else {
-        loop(batch_, "sample", [&](llvm::Value* sample) { compute(id, row_of_sample(sample), sample); });
-      }
-    }
+    compute_phase(Phase::Recurrent, batch_, first_row, /*in_step=*/true);
     loop(batch_, "stage", [&](llvm::Value* sample) {
       llvm::Value* row = row_of_sample(sample);
       write_sinks(row, sample, /*in_step=*/true);
