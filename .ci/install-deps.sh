@@ -11,6 +11,7 @@ packages=(
   catch2           # unit tests (v2)
   libbenchmark-dev # bench/
   libdnnl-dev      # oneDNN 2.6: the external oracle in tests, the peer in benchmarks
+  ocl-icd-opencl-dev # oneDNN's CMake package requires OpenCL (its GPU runtime), only recommended by libdnnl-dev
   libopenblas-dev  # OpenBLAS: the BLAS baseline in bench/
 )
 
