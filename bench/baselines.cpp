@@ -110,6 +110,17 @@ class GatedBaseline : public Baseline {
     return values;
   }
 
+ public:
+  // The pass: forward, then (for fwd+bwd) backward.
+  void run() final {
+    forward();
+    if (backward_too) backward();
+  }
+
+ protected:
+  virtual void forward() = 0;
+  virtual void backward() = 0;
+
   const float* previous_h(Index t) const { return t == 0 ? h0.data() : y.data() + (t - 1) * B * H; }
 
   // dW_ihᵀ += Xᵀ · dZx and dW_hhᵀ += H_prevᵀ · dZh over all rows, where the
@@ -144,13 +155,8 @@ class LstmBaseline final : public GatedBaseline {
     }
   }
 
-  void run() override {
-    forward();
-    if (backward_too) backward();
-  }
-
  private:
-  void forward() {
+  void forward() override {
     gemm(false, rows, GH, I, x.data(), I, wx_t.data(), GH, 0.0f, gates.data(), GH);
     for (Index t = 0; t < T; ++t) {
       float* z = gates.data() + t * B * GH;
@@ -178,7 +184,7 @@ class LstmBaseline final : public GatedBaseline {
     }
   }
 
-  void backward() {
+  void backward() override {
     std::fill(dh.begin(), dh.end(), 0.0f);
     std::fill(dc.begin(), dc.end(), 0.0f);
     for (Index t = T - 1; t >= 0; --t) {
@@ -232,13 +238,8 @@ class GruBaseline final : public GatedBaseline {
     }
   }
 
-  void run() override {
-    forward();
-    if (backward_too) backward();
-  }
-
  private:
-  void forward() {
+  void forward() override {
     gemm(false, rows, GH, I, x.data(), I, wx_t.data(), GH, 0.0f, gates.data(), GH);
     for (Index t = 0; t < T; ++t) {
       float* gx = gates.data() + t * B * GH;
@@ -266,7 +267,7 @@ class GruBaseline final : public GatedBaseline {
 
   // dgates holds the adjoints of the input pre-activations (r, z, n) and
   // drecurrent those of the recurrent ones (r, z, r · dn).
-  void backward() {
+  void backward() override {
     std::fill(dh.begin(), dh.end(), 0.0f);
     for (Index t = T - 1; t >= 0; --t) {
       const float* g = gates.data() + t * B * GH;

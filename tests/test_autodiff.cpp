@@ -51,14 +51,8 @@ TEST_CASE("every shipped cell passes gradcheck at several shapes", "[autodiff][d
     std::string error;
     std::optional<rnnc::SourceFile> file = rnnc::read_source_file(path, error);
     REQUIRE(file);
-    rnnc::DiagnosticEngine probe(*file);
-    std::optional<rnnc::CheckedCell> cell = rnnc::parse_and_check(*file, probe);
-    REQUIRE(cell);
     for (auto [extent, steps, batch] : {std::tuple{1, 1, 1}, std::tuple{3, 4, 2}, std::tuple{5, 2, 3}}) {
-      rnnc::DimensionArgs dims;
-      for (const rnnc::NameRef& dimension : cell->ast.dimensions) {
-        dims.emplace_back(dimension.name, extent + std::int64_t(dims.size()));
-      }
+      rnnc::DimensionArgs dims = rnnc::testing::distinct_dimensions(path, extent);
       require_gradients_match(ir_of(*file, dims), steps, batch, 3);
     }
   }

@@ -33,11 +33,7 @@ TEST_CASE("every dsl/*.cell builds IR and runs for odd shapes", "[dsl]") {
     std::optional<rnnc::SourceFile> file = rnnc::read_source_file(path, error);
     REQUIRE(file);
     for (std::int64_t extent : {1, 3, 7}) {
-      rnnc::DiagnosticEngine probe(*file);
-      std::optional<rnnc::CheckedCell> cell = rnnc::parse_and_check(*file, probe);
-      REQUIRE(cell);
-      rnnc::DimensionArgs dims;
-      for (const rnnc::NameRef& dimension : cell->ast.dimensions) dims.emplace_back(dimension.name, extent + dims.size());
+      rnnc::DimensionArgs dims = rnnc::testing::distinct_dimensions(path, extent);
       rnnc::DiagnosticEngine diagnostics(*file);
       std::optional<rnnc::Graph> graph = rnnc::build_ir(*file, dims, diagnostics);
       std::ostringstream printed;

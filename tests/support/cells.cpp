@@ -17,15 +17,33 @@ std::vector<std::string> shipped_cells() {
   return paths;
 }
 
-DimensionArgs all_dimensions(const std::string& path, std::int64_t extent) {
+namespace {
+
+std::vector<std::string> dimension_names(const std::string& path) {
   std::string error;
   std::optional<SourceFile> file = read_source_file(path, error);
   REQUIRE(file);
   DiagnosticEngine diagnostics(*file);
   std::optional<CheckedCell> checked = parse_and_check(*file, diagnostics);
   REQUIRE(checked);
+  std::vector<std::string> names;
+  for (const NameRef& dimension : checked->ast.dimensions) names.push_back(dimension.name);
+  return names;
+}
+
+}  // namespace
+
+DimensionArgs all_dimensions(const std::string& path, std::int64_t extent) {
   DimensionArgs dimensions;
-  for (const NameRef& dimension : checked->ast.dimensions) dimensions.emplace_back(dimension.name, extent);
+  for (const std::string& name : dimension_names(path)) dimensions.emplace_back(name, extent);
+  return dimensions;
+}
+
+DimensionArgs distinct_dimensions(const std::string& path, std::int64_t first) {
+  DimensionArgs dimensions;
+  for (const std::string& name : dimension_names(path)) {
+    dimensions.emplace_back(name, first + std::int64_t(dimensions.size()));
+  }
   return dimensions;
 }
 

@@ -384,7 +384,7 @@ class SequenceEmitter {
         return;
       }
       case OpClass::Reduce: {
-        llvm::Value* total = reduce(operands[0], [&](llvm::Value* x) { return x; });
+        llvm::Value* total = reduce(operands[0]);
         if (node.op == Op::Mean) total = builder_.CreateFDiv(total, llvm::ConstantFP::get(f32_, double(operands[0].length)));
         store(destination, i64(0), total);
         return;
@@ -404,25 +404,20 @@ class SequenceEmitter {
 
   void softmax(const Access& x, llvm::Value* destination, std::int64_t length) {
     // Subtracting the maximum keeps exp() from overflowing.
-    llvm::Value* largest = reduce(x, [&](llvm::Value* v) { return v; }, /*maximum=*/true);
+    llvm::Value* largest = reduce(x, /*maximum=*/true);
     loop(i64(length), "softmax_exp", [&](llvm::Value* j) {
       store(destination, j, emit_exp(builder_, builder_.CreateFSub(element(x, j), largest), MathAccuracy::Exact));
     });
-    llvm::Value* total = reduce({destination, nullptr, length}, [&](llvm::Value* v) { return v; });
+    llvm::Value* total = reduce({destination, nullptr, length});
     llvm::Value* inverse = builder_.CreateFDiv(llvm::ConstantFP::get(f32_, 1.0), total);
     loop(i64(length), "softmax_scale", [&](llvm::Value* j) {
       store(destination, j, builder_.CreateFMul(element({destination, nullptr, length}, j), inverse));
     });
   }
 
-  // Σ f(x[k]) (or max) over a value, with fast-math flags that let LLVM
-  // reassociate the sum and so vectorize it.
-  llvm::Value* reduce(const Access& x, const std::function<llvm::Value*(llvm::Value*)>& f, bool maximum = false) {
-    return reduce(x, [&](llvm::Value* value, llvm::Value*) { return f(value); }, maximum);
-  }
-
-  llvm::Value* reduce(const Access& x, const std::function<llvm::Value*(llvm::Value*, llvm::Value*)>& f,
-                      bool maximum = false) {
+  // The sum (or maximum) of a value's elements; the sum is reassociable so
+  // that LLVM can vectorize it.
+  llvm::Value* reduce(const Access& x, bool maximum = false) {
     llvm::Value* initial = maximum ? llvm::ConstantFP::getInfinity(f32_, true) : llvm::ConstantFP::get(f32_, 0.0);
     llvm::BasicBlock* before = builder_.GetInsertBlock();
     llvm::BasicBlock* header = llvm::BasicBlock::Create(context_, "reduce", function_);
@@ -433,17 +428,13 @@ class SequenceEmitter {
     llvm::PHINode* accumulator = builder_.CreatePHI(f32_, 2);
     index->addIncoming(i64(0), before);
     accumulator->addIncoming(initial, before);
-    llvm::Value* term = f(element(x, index), index);
+    llvm::Value* term = element(x, index);
     llvm::Value* next;
     if (maximum) {
       next = builder_.CreateSelect(builder_.CreateFCmpOLT(accumulator, term), term, accumulator);
     } else {
-      llvm::FastMathFlags flags = reassociable();
       next = builder_.CreateFAdd(accumulator, term);
-      llvm::cast<llvm::Instruction>(next)->setFastMathFlags(flags);
-      if (auto* product = llvm::dyn_cast<llvm::Instruction>(term); product && product->getOpcode() == llvm::Instruction::FMul) {
-        product->setFastMathFlags(flags);
-      }
+      llvm::cast<llvm::Instruction>(next)->setFastMathFlags(reassociable());
     }
     llvm::Value* next_index = builder_.CreateAdd(index, i64(1));
     index->addIncoming(next_index, builder_.GetInsertBlock());
