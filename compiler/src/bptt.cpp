@@ -21,7 +21,7 @@ struct ForwardTrace {
 
 template <class Real>
 ForwardTrace<Real> trace_forward(const Graph& graph, const SequenceArgs<Real>& args) {
-  run_sequence(graph, args);  // validates every buffer size
+  validate_sequence_args(graph, args);
   ForwardTrace<Real> trace;
   std::vector<const Real*> params;
   for (const auto& param : args.params) params.push_back(param.data());

@@ -45,8 +45,12 @@ template <class Real>
 void evaluate_step(const Graph& graph, const std::vector<const Real*>& inputs, const std::vector<const Real*>& states,
                    const std::vector<const Real*>& params, StepValues<Real>& values);
 
-// Runs the cell over a sequence. Throws std::invalid_argument when the graph
-// is not bound or a buffer has the wrong size.
+// Throws std::invalid_argument when the graph is not bound or a buffer has
+// the wrong size.
+template <class Real>
+void validate_sequence_args(const Graph& graph, const SequenceArgs<Real>& args);
+
+// Runs the cell over a sequence; validates its arguments first.
 template <class Real>
 SequenceResult<Real> run_sequence(const Graph& graph, const SequenceArgs<Real>& args);
 
@@ -61,6 +65,8 @@ extern template void evaluate_step<float>(const Graph&, const std::vector<const 
 extern template void evaluate_step<double>(const Graph&, const std::vector<const double*>&,
                                            const std::vector<const double*>&, const std::vector<const double*>&,
                                            StepValues<double>&);
+extern template void validate_sequence_args<float>(const Graph&, const SequenceArgs<float>&);
+extern template void validate_sequence_args<double>(const Graph&, const SequenceArgs<double>&);
 extern template SequenceResult<float> run_sequence<float>(const Graph&, const SequenceArgs<float>&);
 extern template SequenceResult<double> run_sequence<double>(const Graph&, const SequenceArgs<double>&);
 
