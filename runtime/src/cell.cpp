@@ -11,14 +11,26 @@
 
 namespace rnnc {
 
+struct Tape::Data {
+  const CompiledCell* compiled = nullptr;  // the kernels that recorded it
+  std::vector<float> workspace;
+  std::int64_t steps = -1, batch = -1;
+  std::vector<const float*> inputs;
+};
+
+Tape::Tape() : data_(std::make_unique<Data>()) {}
+Tape::Tape(Tape&&) noexcept = default;
+Tape& Tape::operator=(Tape&&) noexcept = default;
+Tape::~Tape() = default;
+bool Tape::recorded() const { return data_ && data_->steps >= 0; }
+
 struct Cell::State {
   std::shared_ptr<const CompiledCell> compiled;
   std::vector<std::vector<float>> owned_parameters, gradients;
   std::vector<std::span<float>> parameters;  // owned or borrowed
-  std::vector<float> scratch, workspace, zeros;
-  // What the last training forward saw, for backward().
-  std::int64_t trained_steps = -1, trained_batch = -1;
-  std::vector<const float*> trained_inputs;
+  std::vector<float> scratch, zeros;
+  Tape tape;  // of the last forward_training() without a tape of its own
+  bool weights_packed = false;
 };
 
 namespace {
@@ -107,12 +119,14 @@ const CompiledCell& Cell::compiled() const { return *state_->compiled; }
 
 std::span<float> Cell::parameter(std::size_t index) {
   require(index < state_->parameters.size(), fmt::format("no parameter {}", index));
+  parameters_changed();
   return state_->parameters[index];
 }
 
 std::span<float> Cell::parameter(const std::string& name) {
   int index = find_symbol(graph().params, name);
   require(index >= 0, fmt::format("cell '{}' has no parameter '{}'", graph().cell_name, name));
+  parameters_changed();
   return state_->parameters[std::size_t(index)];
 }
 
@@ -127,7 +141,10 @@ void Cell::borrow_parameter(std::size_t index, std::span<float> buffer) {
           fmt::format("parameter {} needs a buffer of {} floats", graph().params[index].name,
                       state_->owned_parameters[index].size()));
   state_->parameters[index] = buffer;
+  parameters_changed();
 }
+
+void Cell::parameters_changed() { state_->weights_packed = false; }
 
 void Cell::zero_gradients() {
   for (auto& gradient : state_->gradients) std::fill(gradient.begin(), gradient.end(), 0.0f);
@@ -184,13 +201,18 @@ void Cell::forward_inference(const ForwardArgs& args) {
   run(compiled().forward_inference(), args.steps, args.batch, buffers, params, {}, state_->scratch);
 }
 
-void Cell::forward_training(const ForwardArgs& args) {
+void Cell::forward_training(const ForwardArgs& args) { forward_training(args, state_->tape); }
+
+void Cell::forward_training(const ForwardArgs& args, Tape& tape) {
+  require(tape.data_ != nullptr, "forward_training() on a moved-from tape");
+  Tape::Data& recording = *tape.data_;
+  recording.steps = -1;  // until the kernel has run
   const Graph& forward = graph();
   const WorkspaceLayout& layout = compiled().workspace();
   ForwardBuffers buffers = forward_buffers(forward, args);
   // Every float of it is written below or by the kernel: no need to clear it.
-  state_->workspace.resize(std::size_t(layout.floats(args.steps, args.batch)));
-  float* saved = state_->workspace.data();
+  recording.workspace.resize(std::size_t(layout.floats(args.steps, args.batch)));
+  float* saved = recording.workspace.data();
   float* state_rows = saved + args.steps * args.batch * layout.saved_floats;
   for (std::int64_t offset : layout.saved_offsets) buffers.sinks.push_back({saved + offset, layout.saved_floats});
   // Row 0 of the state region holds the initial states; the kernel writes
@@ -206,17 +228,22 @@ void Cell::forward_training(const ForwardArgs& args) {
   std::vector<float*> params;
   for (auto& param : state_->parameters) params.push_back(param.data());
   run(compiled().forward_training(), args.steps, args.batch, buffers, params, {}, state_->scratch);
-  state_->trained_steps = args.steps;
-  state_->trained_batch = args.batch;
-  state_->trained_inputs = pointers(args.inputs);
+  recording.compiled = state_->compiled.get();
+  recording.steps = args.steps;
+  recording.batch = args.batch;
+  recording.inputs = pointers(args.inputs);
 }
 
-void Cell::backward(const BackwardArgs& args) {
-  require(state_->trained_steps >= 0, "backward() needs a forward_training() first");
+void Cell::backward(const BackwardArgs& args) { backward(state_->tape, args); }
+
+void Cell::backward(const Tape& tape, const BackwardArgs& args) {
+  require(tape.recorded(), "backward() needs a forward_training() first");
+  const Tape::Data& recording = *tape.data_;
+  require(recording.compiled == state_->compiled.get(), "backward() with a tape recorded by a different cell");
   const Graph& forward = graph();
   const BackwardStep& step = compiled().backward_step();
   const WorkspaceLayout& layout = compiled().workspace();
-  const std::int64_t steps = state_->trained_steps, batch = state_->trained_batch, rows = steps * batch;
+  const std::int64_t steps = recording.steps, batch = recording.batch, rows = steps * batch;
 
   std::vector<std::int64_t> output_sizes, state_sizes, input_sizes;
   for (const Output& output : forward.outputs) output_sizes.push_back(rows * length_of(forward.node(output.node).shape));
@@ -233,7 +260,7 @@ void Cell::backward(const BackwardArgs& args) {
   state_->zeros.assign(std::size_t(widest), 0.0f);
   float* zeros = state_->zeros.data();
 
-  float* saved = state_->workspace.data();
+  float* saved = const_cast<float*>(recording.workspace.data());
   float* state_rows = saved + rows * layout.saved_floats;
   ForwardBuffers buffers;
   for (std::size_t i = 0; i < step.graph.inputs.size(); ++i) {
@@ -246,7 +273,7 @@ void Cell::backward(const BackwardArgs& args) {
         break;
       }
       case BackwardInputSource::Kind::ForwardInput:
-        buffers.sources.push_back({const_cast<float*>(state_->trained_inputs[index]), length_of(forward.inputs[index].shape)});
+        buffers.sources.push_back({const_cast<float*>(recording.inputs[index]), length_of(forward.inputs[index].shape)});
         break;
       case BackwardInputSource::Kind::PreviousState:
         buffers.sources.push_back({state_rows + layout.state_offsets[index], layout.state_floats});

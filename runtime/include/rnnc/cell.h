@@ -47,6 +47,24 @@ struct BackwardArgs {
   std::vector<std::span<float>> initial_state_adjoints;  // per state
 };
 
+// What one forward_training() keeps for its backward(): the saved values
+// and states of every step, and which inputs it read. A Cell keeps one tape
+// of its own; a caller that needs several training passes alive at once
+// (sequence chunks, segments of different lengths) passes its own tapes.
+class Tape {
+ public:
+  Tape();
+  Tape(Tape&&) noexcept;
+  Tape& operator=(Tape&&) noexcept;
+  ~Tape();
+  bool recorded() const;
+
+ private:
+  friend class Cell;
+  struct Data;
+  std::unique_ptr<Data> data_;
+};
+
 class Cell {
  public:
   // Compiles the cell in `file`; throws RuntimeError carrying the printed
@@ -67,14 +85,21 @@ class Cell {
   std::span<float> gradient(std::size_t index);
   void borrow_parameter(std::size_t index, std::span<float> buffer);
   void zero_gradients();
+  // The kernels read the weight matrices in a packed copy made once per
+  // weight update: call this after writing parameter values in place
+  // (an optimizer step, loading a checkpoint). parameter() and
+  // borrow_parameter() call it themselves.
+  void parameters_changed();
 
   void forward_inference(const ForwardArgs& args);
-  // Also fills the workspace that backward() reads. The input buffers must
+  // Also records in the tape what backward() reads. The input buffers must
   // stay unchanged until backward() has run.
   void forward_training(const ForwardArgs& args);
-  // Backpropagates through the sequence of the last forward_training();
-  // parameter gradients are added to gradient().
+  void forward_training(const ForwardArgs& args, Tape& tape);
+  // Backpropagates through the sequence of the last forward_training()
+  // (or of `tape`); parameter gradients are added to gradient().
   void backward(const BackwardArgs& args);
+  void backward(const Tape& tape, const BackwardArgs& args);
 
  private:
   struct State;
