@@ -46,9 +46,9 @@ TEST_CASE("cli: kernel commands refuse bad targets and options with one line", "
   RunResult cpu = run_rnnc({"verify", kLstm, "-D", "I=3", "-D", "H=5", "--target-cpu", "no-such-cpu"});
   CHECK(cpu.exit_code == 2);
   CHECK(cpu.err == "rnnc: error: cannot compile '" + kLstm + "': unknown target CPU 'no-such-cpu'\n");
-  RunResult threads = run_rnnc({"bench", kLstm, "-D", "I=3", "-D", "H=5", "--threads", "2"});
+  RunResult threads = run_rnnc({"bench", kLstm, "-D", "I=3", "-D", "H=5", "--threads", "0"});
   CHECK(threads.exit_code == 2);
-  CHECK(threads.err == "rnnc: error: --threads: only 1 thread is supported so far\n");
+  CHECK(threads.err == "rnnc: error: --threads: Value 0 not in range 1 to 256; see 'rnnc --help'\n");
   RunResult steps = run_rnnc({"gradcheck", kLstm, "-D", "I=3", "-D", "H=5", "--steps", "0"});
   CHECK(steps.exit_code == 2);
   RunResult cell_error = run_rnnc({"verify", kLstm, "-D", "I=3"});

@@ -14,9 +14,10 @@ using rnnc::testing::shipped_cells;
 
 namespace {
 
-void require_verified(rnnc::Cell& cell, std::int64_t steps, std::int64_t batch) {
+void require_verified(rnnc::Cell& cell, std::int64_t steps, std::int64_t batch, int threads) {
+  cell.set_threads(threads);
   for (const rnnc::VerifiedBuffer& buffer : rnnc::verify_cell(cell, steps, batch, 3)) {
-    INFO(cell.graph().cell_name << " T=" << steps << " B=" << batch << ": " << buffer.name);
+    INFO(cell.graph().cell_name << " T=" << steps << " B=" << batch << " threads " << threads << ": " << buffer.name);
     CHECK(buffer.worst_error <= rnnc::kVerifyTolerance);
   }
 }
@@ -25,7 +26,9 @@ void require_verified(rnnc::Cell& cell, std::int64_t steps, std::int64_t batch) 
 
 // Every extent in {1, 3, 7, 17, 33, 64} (tails of every vector width) is
 // used, each cell taking 1, 17 and one of the others in turn; plain x86-64
-// (SSE2 only) gets one extent per cell.
+// (SSE2 only) gets one extent per cell. Every shape runs on 1 and on 2
+// threads (2 threads split every product's columns and every pointwise
+// loop's samples, so B = 1 leaves the second thread idle there).
 TEST_CASE("JIT kernels equal the interpreter for every shipped cell", "[jit]") {
   const std::int64_t rotating[] = {3, 7, 33, 64};
   std::vector<std::string> paths = shipped_cells();
@@ -35,8 +38,8 @@ TEST_CASE("JIT kernels equal the interpreter for every shipped cell", "[jit]") {
     for (const auto& [extent, cpu] : variants) {
       INFO(paths[c] << " extent " << extent << " cpu '" << cpu << "'");
       rnnc::Cell cell = rnnc::Cell::from_file(paths[c], all_dimensions(paths[c], extent), {cpu, ""});
-      for (auto [steps, batch] : {std::pair{1, 1}, std::pair{2, 3}, std::pair{7, 5}, std::pair{2, 16}}) {
-        require_verified(cell, steps, batch);
+      for (auto [steps, batch] : {std::pair{1, 1}, std::pair{2, 2}, std::pair{2, 3}, std::pair{7, 5}, std::pair{2, 16}}) {
+        for (int threads : {1, 2}) require_verified(cell, steps, batch, threads);
       }
     }
   }
@@ -47,7 +50,7 @@ TEST_CASE("JIT kernels equal the interpreter for random cells", "[jit][random]")
     rnnc::testing::RandomCell random = rnnc::testing::generate_random_cell(seed);
     INFO(random.text);
     rnnc::Cell cell({"random.cell", random.text}, {{"I", 3 + seed % 5}, {"H", 3 + seed % 7}});
-    require_verified(cell, 1 + seed % 3, 1 + seed % 4);
+    require_verified(cell, 1 + seed % 3, 1 + seed % 4, 1 + int(seed % 3));
   }
 }
 

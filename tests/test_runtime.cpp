@@ -74,16 +74,60 @@ TEST_CASE("backward needs a training forward and matching buffers", "[runtime]")
   for (float value : dx) CHECK(value == 0.0f);
 }
 
-TEST_CASE("borrowed parameters are read in place", "[runtime]") {
+TEST_CASE("borrowed parameters are read in place once the cell is told they changed", "[runtime]") {
   rnnc::Cell cell = small_cell();
   Buffers buffers;
   std::vector<float> W(6, 0.0f);
   cell.borrow_parameter(0, W);
   cell.forward_inference(buffers.args());
   std::vector<float> before = buffers.y;
-  W[0] = 1.0f;  // changes the output without any call to the cell
+  W[0] = 1.0f;
+  cell.parameters_changed();
   cell.forward_inference(buffers.args());
   CHECK(buffers.y != before);
+  W[0] = 0.0f;
+  cell.parameters_changed();
+  cell.forward_inference(buffers.args());
+  CHECK(buffers.y == before);
+}
+
+TEST_CASE("several tapes stay alive for their own backward passes", "[runtime]") {
+  rnnc::Cell cell = small_cell();
+  for (std::size_t p = 0; p < 2; ++p) {
+    std::span<float> values = cell.parameter(p);
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = 0.1f * float(i + 1) - 0.3f;
+  }
+  Buffers first, second;
+  for (float& value : second.x) value = -0.25f;
+  std::vector<float> dy(first.y.size(), 1.0f), dx(first.x.size()), dh0(first.h0.size());
+  auto gradient_of = [&](Buffers& buffers) {
+    cell.zero_gradients();
+    cell.forward_training(buffers.args());
+    cell.backward({{dy}, {}, {dx}, {dh0}});
+    return std::vector<float>(cell.gradient(1).begin(), cell.gradient(1).end());
+  };
+  std::vector<float> expected_first = gradient_of(first), expected_second = gradient_of(second);
+
+  rnnc::Tape tape_first, tape_second;
+  CHECK_FALSE(tape_first.recorded());
+  cell.forward_training(first.args(), tape_first);
+  cell.forward_training(second.args(), tape_second);
+  cell.zero_gradients();
+  cell.backward(tape_first, {{dy}, {}, {dx}, {dh0}});
+  CHECK(std::vector<float>(cell.gradient(1).begin(), cell.gradient(1).end()) == expected_first);
+  cell.zero_gradients();
+  cell.backward(tape_second, {{dy}, {}, {dx}, {dh0}});
+  CHECK(std::vector<float>(cell.gradient(1).begin(), cell.gradient(1).end()) == expected_second);
+
+  rnnc::Cell other({"d.cell", "cell d<H> {\n state h[H]\n h' = tanh(h)\n}\n"}, {{"H", 3}});
+  CHECK_THROWS_WITH(other.backward(tape_first, {}), Catch::Contains("different cell"));
+}
+
+TEST_CASE("a thread count outside 1..kMaxThreads is refused", "[runtime]") {
+  rnnc::Cell cell = small_cell();
+  CHECK_THROWS_AS(cell.set_threads(0), rnnc::RuntimeError);
+  CHECK_THROWS_AS(cell.set_threads(rnnc::Cell::kMaxThreads + 1), rnnc::RuntimeError);
+  CHECK_NOTHROW(cell.set_threads(4));
 }
 
 TEST_CASE("the same cell, dimensions and target compile once per process", "[runtime]") {

@@ -28,6 +28,7 @@ void add_kernel_options(CLI::App& command, KernelOptions& options, bool with_tar
   add_cell_args(command, options.cell, true);
   command.add_option("--steps", options.steps, "sequence length T")->check(CLI::Range(std::int64_t(1), kMaxExtent));
   command.add_option("--batch", options.batch, "batch size B")->check(CLI::Range(std::int64_t(1), kMaxExtent));
+  command.add_option("--threads", options.threads, "threads per sequence")->check(CLI::Range(1, Cell::kMaxThreads));
   if (with_target) {
     command.add_option("--seed", options.seed, "random seed");
     command.add_option("--target-cpu", options.target.cpu, "LLVM CPU name, e.g. x86-64 (default: the host)");
@@ -40,7 +41,9 @@ std::optional<Cell> compile(const KernelOptions& options) {
   DimensionArgs dimensions = parse_dimension_args(options.cell.dimensions);
   SourceFile file = load_source(options.cell.path);
   try {
-    return Cell(file, dimensions, options.target);
+    Cell cell(file, dimensions, options.target);
+    cell.set_threads(options.threads);
+    return cell;
   } catch (const RuntimeError& error) {
     std::string message = error.what();
     if (message.find(": error: ") != std::string::npos) {  // diagnostics of the cell
@@ -103,8 +106,9 @@ Command add_verify_command(CLI::App& app) {
               std::cout << fmt::format("{:<36} {:>12.3e}{}\n", buffer.name, buffer.worst_error, passed ? "" : "  FAIL");
             }
             std::cout << (ok ? "verify passed" : "verify FAILED")
-                      << fmt::format(" (tolerance {:g}, T={}, B={}, seed {})\n", kVerifyTolerance, options->steps,
-                                     options->batch, options->seed);
+                      << fmt::format(" (tolerance {:g}, T={}, B={}, seed {}, {} thread{})\n", kVerifyTolerance,
+                                     options->steps, options->batch, options->seed, options->threads,
+                                     options->threads == 1 ? "" : "s");
             return ok ? 0 : kExitFailure;
           }};
 }
@@ -115,11 +119,9 @@ Command add_bench_command(CLI::App& app) {
       "bench", "Time JIT compilation, then fwd-infer, fwd-train and fwd+bwd: median milliseconds and GFLOP/s "
                "(GEMM FLOPs counted as oneDNN's benchdnn counts them).");
   add_kernel_options(*command, *options, false);
-  command->add_option("--threads", options->threads, "threads per sequence (only 1 so far)");
   options->steps = 50;
   options->batch = 16;
   return {command, [options] {
-            if (options->threads != 1) throw UsageError{"--threads: only 1 thread is supported so far"};
             auto start = std::chrono::steady_clock::now();
             std::optional<Cell> cell = compile(*options);
             if (!cell) return kExitFailure;
@@ -160,7 +162,8 @@ Command add_bench_command(CLI::App& app) {
             for (auto& v : d_states) backward.initial_state_adjoints.emplace_back(v);
 
             double forward_gflop = forward_flops_per_row(graph) * double(T * B) * 1e-9;
-            std::cout << fmt::format("{} T={} B={}, 1 thread\n", graph.cell_name, T, B);
+            std::cout << fmt::format("{} T={} B={}, {} thread{}\n", graph.cell_name, T, B, options->threads,
+                                     options->threads == 1 ? "" : "s");
             std::cout << fmt::format("{:<10} {:>10.1f} ms\n", "compile", compile_ms);
             auto report = [&](const char* pass, double ms, double gflop) {
               std::cout << fmt::format("{:<10} {:>10.3f} ms {:>9.2f} GFLOP/s\n", pass, ms, gflop / (ms * 1e-3));

@@ -24,13 +24,31 @@ Tape& Tape::operator=(Tape&&) noexcept = default;
 Tape::~Tape() = default;
 bool Tape::recorded() const { return data_ && data_->steps >= 0; }
 
+namespace {
+
+// The RowBuffer and pointer arrays of one kernel call.
+struct ForwardBuffers {
+  std::vector<RowBuffer> sources;
+  std::vector<const float*> initial_states;
+  std::vector<float*> final_states;
+  std::vector<RowBuffer> sinks;
+};
+
+}  // namespace
+
 struct Cell::State {
   std::shared_ptr<const CompiledCell> compiled;
   std::vector<std::vector<float>> owned_parameters, gradients;
   std::vector<std::span<float>> parameters;  // owned or borrowed
   std::vector<float> scratch, zeros;
   Tape tape;  // of the last forward_training() without a tape of its own
-  bool weights_packed = false;
+  std::vector<float> packed_weights;
+  bool weights_packed = false;  // packed_weights holds the current parameters
+  int threads = 1;
+
+  // Packs the weights if they changed, then runs the kernel.
+  void run(const Kernel& kernel, std::int64_t steps, std::int64_t batch, const ForwardBuffers& buffers,
+           std::vector<float*> gradient_buffers);
 };
 
 namespace {
@@ -150,14 +168,8 @@ void Cell::zero_gradients() {
   for (auto& gradient : state_->gradients) std::fill(gradient.begin(), gradient.end(), 0.0f);
 }
 
-namespace {
 
-struct ForwardBuffers {
-  std::vector<RowBuffer> sources;
-  std::vector<const float*> initial_states;
-  std::vector<float*> final_states;
-  std::vector<RowBuffer> sinks;
-};
+namespace {
 
 // Checks a forward call and lays out its buffers for the kernel: sources
 // are the inputs, the first sinks are the outputs.
@@ -185,20 +197,31 @@ ForwardBuffers forward_buffers(const Graph& graph, const ForwardArgs& args) {
   return buffers;
 }
 
-void run(const Kernel& kernel, std::int64_t steps, std::int64_t batch, const ForwardBuffers& buffers,
-         const std::vector<float*>& params, std::vector<float*> gradients, std::vector<float>& scratch) {
+}  // namespace
+
+void Cell::State::run(const Kernel& kernel, std::int64_t steps, std::int64_t batch, const ForwardBuffers& buffers,
+                      std::vector<float*> gradient_buffers) {
+  std::vector<float*> params;
+  for (auto& param : parameters) params.push_back(param.data());
+  if (!weights_packed) {
+    packed_weights.resize(std::size_t(compiled->packed_weight_floats()));
+    compiled->pack_weights()(params.data(), packed_weights.data());
+    weights_packed = true;
+  }
   scratch.resize(std::size_t(kernel.plan.scratch_floats(steps, batch)));
   kernel.function(steps, batch, buffers.sources.data(), buffers.initial_states.data(), buffers.final_states.data(),
-                  buffers.sinks.data(), params.data(), gradients.data(), scratch.data());
+                  buffers.sinks.data(), params.data(), gradient_buffers.data(), packed_weights.data(), scratch.data(),
+                  threads);
 }
 
-}  // namespace
+void Cell::set_threads(int threads) {
+  require(threads >= 1 && threads <= kMaxThreads, fmt::format("threads must be between 1 and {}", kMaxThreads));
+  state_->threads = threads;
+}
 
 void Cell::forward_inference(const ForwardArgs& args) {
   ForwardBuffers buffers = forward_buffers(graph(), args);
-  std::vector<float*> params;
-  for (auto& param : state_->parameters) params.push_back(param.data());
-  run(compiled().forward_inference(), args.steps, args.batch, buffers, params, {}, state_->scratch);
+  state_->run(compiled().forward_inference(), args.steps, args.batch, buffers, {});
 }
 
 void Cell::forward_training(const ForwardArgs& args) { forward_training(args, state_->tape); }
@@ -225,9 +248,7 @@ void Cell::forward_training(const ForwardArgs& args, Tape& tape) {
     }
     buffers.sinks.push_back({state_rows + args.batch * layout.state_floats + layout.state_offsets[s], layout.state_floats});
   }
-  std::vector<float*> params;
-  for (auto& param : state_->parameters) params.push_back(param.data());
-  run(compiled().forward_training(), args.steps, args.batch, buffers, params, {}, state_->scratch);
+  state_->run(compiled().forward_training(), args.steps, args.batch, buffers, {});
   recording.compiled = state_->compiled.get();
   recording.steps = args.steps;
   recording.batch = args.batch;
@@ -298,10 +319,9 @@ void Cell::backward(const Tape& tape, const BackwardArgs& args) {
   for (std::size_t i = 0; i < forward.inputs.size(); ++i) {
     buffers.sinks.push_back({args.input_adjoints[i].data(), length_of(forward.inputs[i].shape)});
   }
-  std::vector<float*> params, gradients;
-  for (auto& param : state_->parameters) params.push_back(param.data());
+  std::vector<float*> gradients;
   for (auto& gradient : state_->gradients) gradients.push_back(gradient.data());
-  run(compiled().backward(), steps, batch, buffers, params, gradients, state_->scratch);
+  state_->run(compiled().backward(), steps, batch, buffers, std::move(gradients));
 }
 
 }  // namespace rnnc

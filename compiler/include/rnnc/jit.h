@@ -32,7 +32,11 @@ struct RowBuffer {
 using SequenceKernel = void (*)(std::int64_t steps, std::int64_t batch, const RowBuffer* sources,
                                 const float* const* initial_states, float* const* final_states,
                                 const RowBuffer* sinks, const float* const* params, float* const* param_gradients,
-                                float* scratch);
+                                const float* packed_weights, float* scratch, std::int64_t threads);
+
+// Fills the packed weights every sequence kernel reads from the parameters
+// (see codegen/packed_weights.h); run it after every weight update.
+using PackKernel = void (*)(const float* const* params, float* packed_weights);
 
 struct Kernel {
   SequenceKernel function = nullptr;
@@ -72,6 +76,9 @@ class CompiledCell {
   // inputs; states: the state adjoints (in: at the end; out: of the initial
   // states); sinks: the input adjoints; gradients accumulate.
   const Kernel& backward() const;
+
+  PackKernel pack_weights() const;
+  std::int64_t packed_weight_floats() const;
 
   // The LLVM IR of the kernels, before or after optimization (for --emit).
   const std::string& llvm_ir(bool optimized) const;

@@ -34,18 +34,15 @@ struct SequencePlan {
   std::int64_t step_floats = 0;        // per sample
   std::int64_t state_floats = 0;       // per sample
   // Set by the code generator, which knows the GEMM's panel layout: the
-  // weights packed for its products, and the transposed operands of the
-  // weight-gradient products (per row).
-  std::int64_t packed_weight_floats = 0;
+  // operands of the weight-gradient products, per row.
   std::int64_t gradient_floats = 0;
 
   // Floats of scratch a kernel needs for T steps and B samples: the values
   // kept for all rows, one step's values, the running states, the next
-  // states staged before they replace them, the packed weights and the
-  // weight-gradient operands.
+  // states staged before they replace them, and the weight-gradient
+  // operands.
   std::int64_t scratch_floats(std::int64_t steps, std::int64_t batch) const {
-    return steps * batch * (all_rows_floats + gradient_floats) + batch * (step_floats + 2 * state_floats) +
-           packed_weight_floats;
+    return steps * batch * (all_rows_floats + gradient_floats) + batch * (step_floats + 2 * state_floats);
   }
 };
 

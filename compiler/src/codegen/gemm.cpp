@@ -56,9 +56,11 @@ class GemmEmitter {
     vector_ = llvm::FixedVectorType::get(f32_, unsigned(schedule.vector_width));
   }
 
-  // pack(W, packed, n, k): row j of W becomes column j % NR of panel j / NR;
+  // pack(W, packed, n, k, row_stride, k_stride): row j of W (element kk at
+  // W + j·row_stride + kk·k_stride) becomes column j % NR of panel j / NR;
   // the columns of the last panel beyond n are zero.
-  void pack(llvm::Value* w, llvm::Value* packed, llvm::Value* n, llvm::Value* k) {
+  void pack(llvm::Value* w, llvm::Value* packed, llvm::Value* n, llvm::Value* k, llvm::Value* row_stride,
+            llvm::Value* k_stride) {
     const std::int64_t nr = schedule_.panel_width();
     llvm::Value* panel_floats = b_.CreateMul(k, i64(nr));
     auto column_start = [&](llvm::Value* j) {
@@ -66,10 +68,10 @@ class GemmEmitter {
       return at(packed, b_.CreateAdd(b_.CreateMul(panel, panel_floats), b_.CreateURem(j, i64(nr))));
     };
     scalar_loop(n, "pack_row", [&](llvm::Value* j) {
-      llvm::Value* source = at(w, b_.CreateMul(j, k));
+      llvm::Value* source = at(w, b_.CreateMul(j, row_stride));
       llvm::Value* destination = column_start(j);
       scalar_loop(k, "pack_k", [&](llvm::Value* kk) {
-        llvm::Value* value = b_.CreateAlignedLoad(f32_, at(source, kk), llvm::Align(4));
+        llvm::Value* value = b_.CreateAlignedLoad(f32_, at(source, b_.CreateMul(kk, k_stride)), llvm::Align(4));
         b_.CreateAlignedStore(value, at(destination, b_.CreateMul(kk, i64(nr))), llvm::Align(4));
       });
     });
@@ -344,13 +346,15 @@ llvm::Function* gemm_pack_function(llvm::Module& module, const GemmSchedule& sch
   llvm::LLVMContext& context = module.getContext();
   llvm::Type* ptr = llvm::PointerType::getUnqual(context);
   llvm::Type* i64 = llvm::Type::getInt64Ty(context);
-  auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, ptr, i64, i64}, false);
+  auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, ptr, i64, i64, i64, i64}, false);
   return shared_function(module, "rnnc.gemm_pack." + std::to_string(schedule.panel_width()), type,
                          [&](llvm::Function* f) {
                            f->addParamAttr(0, llvm::Attribute::NoAlias);
                            f->addParamAttr(1, llvm::Attribute::NoAlias);
                            llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", f));
-                           GemmEmitter(b, f, schedule).pack(f->getArg(0), f->getArg(1), f->getArg(2), f->getArg(3));
+                           GemmEmitter(b, f, schedule)
+                               .pack(f->getArg(0), f->getArg(1), f->getArg(2), f->getArg(3), f->getArg(4),
+                                     f->getArg(5));
                            b.CreateRetVoid();
                          });
 }
@@ -376,10 +380,13 @@ llvm::Function* gemm_function(llvm::Module& module, const GemmSchedule& schedule
 }
 
 void emit_pack_weights(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* W, llvm::Value* packed, std::int64_t n,
-                       std::int64_t k, const GemmSchedule& schedule) {
+                       std::int64_t k, const GemmSchedule& schedule, bool transposed) {
   RNNC_ASSERT(n >= 1 && k >= 1, "GEMM needs n >= 1 and k >= 1");
   llvm::Function* pack = gemm_pack_function(*f->getParent(), schedule);
-  b.CreateCall(pack, {W, packed, b.getInt64(std::uint64_t(n)), b.getInt64(std::uint64_t(k))});
+  // W [n][k] is stored row-major, or as its transpose [k][n].
+  std::int64_t row_stride = transposed ? 1 : k, k_stride = transposed ? n : 1;
+  b.CreateCall(pack, {W, packed, b.getInt64(std::uint64_t(n)), b.getInt64(std::uint64_t(k)),
+                      b.getInt64(std::uint64_t(row_stride)), b.getInt64(std::uint64_t(k_stride))});
 }
 
 void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Value* a_base, llvm::Value* a_stride,

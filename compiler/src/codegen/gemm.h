@@ -82,10 +82,11 @@ GemmSchedule choose_gemm_schedule(const llvm::TargetMachine& machine);
 std::int64_t packed_floats(std::int64_t n, std::int64_t k, const GemmSchedule& schedule);
 
 // Emits, at the builder's insertion point, a call that packs W (row-major
-// [n][k]) into `packed` (packed_floats(n, k) floats, not overlapping W).
+// [n][k], or when `transposed` the row-major [k][n] matrix whose transpose
+// W is) into `packed` (packed_floats(n, k) floats, not overlapping W).
 // n, k >= 1.
 void emit_pack_weights(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* W, llvm::Value* packed, std::int64_t n,
-                       std::int64_t k, const GemmSchedule& schedule);
+                       std::int64_t k, const GemmSchedule& schedule, bool transposed = false);
 
 // Emits, at the builder's insertion point, a call that computes C[m][j] (=,
 // or += when `accumulate`) Σ_kk A[m][kk] · W[j][kk] for 0 <= m < M,
@@ -102,7 +103,8 @@ void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Va
 
 // The shared functions themselves, created on first use, for callers that
 // have n or k only at run time:
-//   void pack(ptr W, ptr packed, i64 n, i64 k)
+//   void pack(ptr W, ptr packed, i64 n, i64 k, i64 row_stride, i64 k_stride)
+//     (element [j][kk] of W at W + j·row_stride + kk·k_stride)
 //   void gemm(i64 M, ptr A, i64 a_stride, ptr packed, ptr C, i64 c_stride, i64 n, i64 k, i1 accumulate)
 // with the meaning above (n, k >= 1; k = 0 writes nothing, even when not
 // accumulating). For an AVX-512 schedule the GEMM

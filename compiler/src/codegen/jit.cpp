@@ -15,6 +15,8 @@ struct CompiledCell::Impl {
   BackwardStep backward;
   WorkspaceLayout workspace;
   Kernel inference, training, backward_kernel;
+  PackKernel pack = nullptr;
+  std::int64_t packed_weight_floats = 0;
   std::string ir_before, ir_after;
 };
 
@@ -27,6 +29,8 @@ const WorkspaceLayout& CompiledCell::workspace() const { return impl_->workspace
 const Kernel& CompiledCell::forward_inference() const { return impl_->inference; }
 const Kernel& CompiledCell::forward_training() const { return impl_->training; }
 const Kernel& CompiledCell::backward() const { return impl_->backward_kernel; }
+PackKernel CompiledCell::pack_weights() const { return impl_->pack; }
+std::int64_t CompiledCell::packed_weight_floats() const { return impl_->packed_weight_floats; }
 const std::string& CompiledCell::llvm_ir(bool optimized) const { return optimized ? impl_->ir_after : impl_->ir_before; }
 
 namespace {
@@ -34,6 +38,7 @@ namespace {
 constexpr const char* kInferenceSymbol = "rnnc_forward_inference";
 constexpr const char* kTrainingSymbol = "rnnc_forward_training";
 constexpr const char* kBackwardSymbol = "rnnc_backward";
+constexpr const char* kPackSymbol = "rnnc_pack_weights";
 
 std::string print_module(const llvm::Module& module) {
   std::string text;
@@ -89,9 +94,14 @@ std::unique_ptr<CompiledCell> CompiledCell::compile(const Graph& forward, const 
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("rnnc_" + forward.cell_name, *context);
   GemmSchedule schedule = choose_gemm_schedule(**machine);
-  emit_sequence_kernel(forward, impl->inference.plan, TimeDirection::Forward, schedule, kInferenceSymbol, *module);
-  emit_sequence_kernel(forward, impl->training.plan, TimeDirection::Forward, schedule, kTrainingSymbol, *module);
-  emit_sequence_kernel(impl->backward.graph, impl->backward_kernel.plan, TimeDirection::Backward, schedule,
+  PackedWeights packing = plan_packed_weights({&forward, &impl->backward.graph}, schedule);
+  impl->packed_weight_floats = packing.floats;
+  emit_pack_kernel(forward.params, packing, schedule, kPackSymbol, *module);
+  emit_sequence_kernel(forward, impl->inference.plan, TimeDirection::Forward, packing, schedule, kInferenceSymbol,
+                       *module);
+  emit_sequence_kernel(forward, impl->training.plan, TimeDirection::Forward, packing, schedule, kTrainingSymbol,
+                       *module);
+  emit_sequence_kernel(impl->backward.graph, impl->backward_kernel.plan, TimeDirection::Backward, packing, schedule,
                        kBackwardSymbol, *module);
   prepare_module(*module, **machine);
   verify_module(*module, "after code generation");
@@ -117,6 +127,9 @@ std::unique_ptr<CompiledCell> CompiledCell::compile(const Graph& forward, const 
     if (!address) return fail(address.takeError());
     kernel->function = address->toPtr<SequenceKernel>();
   }
+  auto pack = (*jit)->lookup(kPackSymbol);
+  if (!pack) return fail(pack.takeError());
+  impl->pack = pack->toPtr<PackKernel>();
   impl->jit = std::move(*jit);
   return std::unique_ptr<CompiledCell>(new CompiledCell(std::move(impl)));
 }

@@ -12,6 +12,7 @@
 
 #include "codegen/gemm.h"
 #include "codegen/loops.h"
+#include "codegen/thread_team.h"
 #include "codegen/vector_math.h"
 #include "rnnc/internal_error.h"
 
@@ -35,9 +36,9 @@ struct Strided {
 
 class SequenceEmitter {
  public:
-  SequenceEmitter(const Graph& graph, SequencePlan& plan, TimeDirection direction, const GemmSchedule& schedule,
-                  llvm::Module& module)
-      : graph_(graph), plan_(plan), direction_(direction), schedule_(schedule), module_(module),
+  SequenceEmitter(const Graph& graph, SequencePlan& plan, TimeDirection direction, const PackedWeights& packing,
+                  const GemmSchedule& schedule, llvm::Module& module)
+      : graph_(graph), plan_(plan), direction_(direction), packing_(packing), schedule_(schedule), module_(module),
         context_(module.getContext()), builder_(context_) {
     f32_ = builder_.getFloatTy();
     i64_ = builder_.getInt64Ty();
@@ -46,20 +47,21 @@ class SequenceEmitter {
   }
 
   void run(const std::string& name) {
-    llvm::Type* params[] = {i64_, i64_, ptr_, ptr_, ptr_, ptr_, ptr_, ptr_, ptr_};
-    auto* type = llvm::FunctionType::get(builder_.getVoidTy(), params, false);
-    function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module_);
-    llvm::Argument* args = function_->arg_begin();
-    steps_ = &args[0];
-    batch_ = &args[1];
-    sources_ = &args[2];
-    initial_states_ = &args[3];
-    final_states_ = &args[4];
-    sinks_ = &args[5];
-    params_ = &args[6];
-    param_gradients_ = &args[7];
-    llvm::Value* scratch = &args[8];
-    builder_.SetInsertPoint(llvm::BasicBlock::Create(context_, "entry", function_));
+    ThreadTeam team(module_, name, {i64_, i64_, ptr_, ptr_, ptr_, ptr_, ptr_, ptr_, ptr_, ptr_});
+    team_ = &team;
+    function_ = team.worker();
+    builder_.SetInsertPoint(team.body());
+    auto argument = [&](unsigned i) { return team.argument(builder_, i); };
+    steps_ = argument(0);
+    batch_ = argument(1);
+    sources_ = argument(2);
+    initial_states_ = argument(3);
+    final_states_ = argument(4);
+    sinks_ = argument(5);
+    params_ = argument(6);
+    param_gradients_ = argument(7);
+    packed_weights_ = argument(8);
+    llvm::Value* scratch = argument(9);
 
     llvm::Value* saved_mxcsr = flush_denormals();
     rows_ = builder_.CreateMul(steps_, batch_, "rows");
@@ -67,11 +69,10 @@ class SequenceEmitter {
     step_base_ = offset(all_rows_base_, builder_.CreateMul(rows_, i64(plan_.all_rows_floats)));
     state_base_ = offset(step_base_, builder_.CreateMul(batch_, i64(plan_.step_floats)));
     staging_base_ = offset(state_base_, builder_.CreateMul(batch_, i64(plan_.state_floats)));
-    llvm::Value* weights_base = offset(staging_base_, builder_.CreateMul(batch_, i64(plan_.state_floats)));
-    pack_weights(weights_base);
-    gradient_base_ = offset(weights_base, i64(plan_.packed_weight_floats));
+    gradient_base_ = offset(staging_base_, builder_.CreateMul(batch_, i64(plan_.state_floats)));
 
     copy_states(/*into_kernel=*/true);
+    team.barrier(builder_);
     compute_phase(Phase::Hoisted, rows_, i64(0), /*in_step=*/false);
     loop(steps_, "step", [&](llvm::Value* counter) {
       llvm::Value* step = direction_ == TimeDirection::Forward
@@ -82,7 +83,8 @@ class SequenceEmitter {
     copy_states(/*into_kernel=*/false);
     in_step_ = false;
     compute_phase(Phase::Deferred, rows_, i64(0), /*in_step=*/false);
-    loop(rows_, "deferred_sinks", [&](llvm::Value* row) { write_sinks(row, nullptr, /*in_step=*/false); });
+    loop_share(rows_, "deferred_sinks", [&](llvm::Value* row) { write_sinks(row, nullptr, /*in_step=*/false); });
+    team.barrier(builder_);
     for (const ParamGradient& gradient : graph_.param_gradients) accumulate_gradient(gradient);
 
     builder_.CreateCall(llvm::Intrinsic::getDeclaration(&module_, llvm::Intrinsic::x86_sse_ldmxcsr), {saved_mxcsr});
@@ -94,15 +96,17 @@ class SequenceEmitter {
   // from first_row: each matrix product as one GEMM over the rows, and each
   // run of other values between two products in one loop over the rows, so
   // that a row's pointwise values are computed while its data is in cache.
-  // In the time loop, the rows are the step's samples.
+  // In the time loop, the rows are the step's samples. Threads share a
+  // GEMM's columns and a run's rows, and meet after each.
   void compute_phase(Phase phase, llvm::Value* count, llvm::Value* first_row, bool in_step) {
     std::vector<NodeId> pointwise;
     auto flush = [&] {
       if (pointwise.empty()) return;
-      loop(count, "rows", [&](llvm::Value* i) {
+      loop_share(count, "rows", [&](llvm::Value* i) {
         llvm::Value* row = builder_.CreateAdd(first_row, i);
         for (NodeId id : pointwise) compute(id, row, in_step ? i : nullptr);
       });
+      team_->barrier(builder_);
       pointwise.clear();
     };
     for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
@@ -118,41 +122,6 @@ class SequenceEmitter {
   }
 
   // ---- matrix products ---------------------------------------------------------
-  // Packs, once per call, every weight matrix a product reads: W for W v,
-  // Wᵀ (transposed first) for Wᵀ g. Also sizes the scratch for them.
-  void pack_weights(llvm::Value* weights_base) {
-    std::int64_t used = 0;
-    auto region = [&](std::int64_t floats) {
-      llvm::Value* start = offset(weights_base, i64(used));
-      used += floats;
-      return start;
-    };
-    for (const Node& node : graph_.nodes) {
-      if (op_class(node.op) != OpClass::MatVec) continue;
-      bool transposed = node.op == Op::MatVecT;
-      auto key = std::make_pair(node.symbol, transposed);
-      if (packed_.count(key)) continue;
-      const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
-      std::int64_t rows = shape.rows.constant_value(), cols = shape.cols.constant_value();
-      llvm::Value* matrix = argument(params_, std::size_t(node.symbol));
-      if (transposed) {
-        llvm::Value* transpose = region(rows * cols);
-        loop(i64(rows), "transpose_row", [&](llvm::Value* r) {
-          loop(i64(cols), "transpose_col", [&](llvm::Value* c) {
-            llvm::Value* value = element({offset(matrix, builder_.CreateMul(r, i64(cols))), nullptr, cols}, c);
-            store(offset(transpose, builder_.CreateMul(c, i64(rows))), r, value);
-          });
-        });
-        matrix = transpose;
-        std::swap(rows, cols);
-      }
-      llvm::Value* packed = region(packed_floats(rows, cols, schedule_));
-      emit_pack_weights(builder_, function_, matrix, packed, rows, cols, schedule_);
-      packed_[key] = packed;
-    }
-    plan_.packed_weight_floats = used;
-  }
-
   // The product of node `id` for M consecutive rows starting at first_row
   // (or, in the time loop, at sample 0 of the step's buffers).
   void gemm(NodeId id, llvm::Value* M, llvm::Value* first_row, llvm::Value* first_sample) {
@@ -163,8 +132,30 @@ class SequenceEmitter {
     std::int64_t k = transposed ? shape.rows.constant_value() : shape.cols.constant_value();
     Strided a = strided(node.operands[0], first_row, first_sample);
     Strided c = strided(id, first_row, first_sample);
-    emit_gemm(builder_, function_, M, a.base, a.stride, packed_.at({node.symbol, transposed}), c.base, c.stride, n, k,
-              /*accumulate=*/false, schedule_);
+    llvm::Value* packed = offset(packed_weights_, i64(packing_.offset(node.symbol, transposed)));
+    shared_gemm(M, a.base, a.stride, packed, c.base, c.stride, n, i64(k), /*accumulate=*/false);
+  }
+
+  // C (=, +=) A Wᵀ with the threads sharing W's panels (C's columns), then
+  // a barrier.
+  void shared_gemm(llvm::Value* M, llvm::Value* a_base, llvm::Value* a_stride, llvm::Value* packed,
+                   llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n, llvm::Value* k, bool accumulate) {
+    const std::int64_t width = schedule_.panel_width();
+    auto [first_panel, end_panel] = team_->share(builder_, i64((n + width - 1) / width));
+    llvm::BasicBlock* multiply = llvm::BasicBlock::Create(context_, "gemm_part", function_);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "gemm_part_done", function_);
+    builder_.CreateCondBr(builder_.CreateICmpSLT(first_panel, end_panel), multiply, done);
+    builder_.SetInsertPoint(multiply);
+    llvm::Value* first_column = builder_.CreateMul(first_panel, i64(width));
+    llvm::Value* end_column = builder_.CreateMul(end_panel, i64(width));
+    end_column = builder_.CreateSelect(builder_.CreateICmpSLT(end_column, i64(n)), end_column, i64(n));
+    builder_.CreateCall(gemm_function(module_, schedule_),
+                        {M, a_base, a_stride, offset(packed, builder_.CreateMul(first_column, k)),
+                         offset(c_base, first_column), c_stride, builder_.CreateSub(end_column, first_column), k,
+                         builder_.getInt1(accumulate)});
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+    team_->barrier(builder_);
   }
 
   Strided strided(NodeId id, llvm::Value* first_row, llvm::Value* first_sample) {
@@ -200,7 +191,7 @@ class SequenceEmitter {
     llvm::Value* first_row = builder_.CreateMul(step, batch_);
     auto row_of_sample = [&](llvm::Value* sample) { return builder_.CreateAdd(first_row, sample); };
     // States read after the loop are copied out for every row first.
-    loop(batch_, "keep_states", [&](llvm::Value* sample) {
+    loop_share(batch_, "keep_states", [&](llvm::Value* sample) {
       for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
         const Node& node = graph_.node(id);
         if (node.op != Op::State || !plan_.values[std::size_t(id)].all_rows) continue;
@@ -208,7 +199,8 @@ class SequenceEmitter {
       }
     });
     compute_phase(Phase::Recurrent, batch_, first_row, /*in_step=*/true);
-    loop(batch_, "stage", [&](llvm::Value* sample) {
+    // Each thread stages and commits the samples whose values it computed.
+    loop_share(batch_, "stage", [&](llvm::Value* sample) {
       llvm::Value* row = row_of_sample(sample);
       write_sinks(row, sample, /*in_step=*/true);
       // Next states go to a staging area first: one state's next value may
@@ -220,10 +212,11 @@ class SequenceEmitter {
         state_offset += length;
       }
     });
-    loop(batch_, "commit", [&](llvm::Value* sample) {
+    loop_share(batch_, "commit", [&](llvm::Value* sample) {
       copy({state_row(staging_base_, sample, 0), nullptr, plan_.state_floats}, state_row(state_base_, sample, 0),
            plan_.state_floats);
     });
+    team_->barrier(builder_);  // the next step's products read every sample's state
   }
 
   // A sink is written in the time loop when the loop computes it, else after.
@@ -241,7 +234,7 @@ class SequenceEmitter {
 
   // Copies the states between the caller's buffers and the kernel's.
   void copy_states(bool into_kernel) {
-    loop(batch_, into_kernel ? "load_state" : "store_state", [&](llvm::Value* sample) {
+    loop_share(batch_, into_kernel ? "load_state" : "store_state", [&](llvm::Value* sample) {
       std::int64_t state_offset = 0;
       for (std::size_t s = 0; s < graph_.states.size(); ++s) {
         std::int64_t length = element_count(graph_.states[s].shape);
@@ -267,42 +260,53 @@ class SequenceEmitter {
     llvm::Value* target = argument(param_gradients_, std::size_t(gradient.param));
     if (node.op != Op::Outer) {
       std::int64_t length = element_count(node.shape);
-      loop(i64(length), "gradient", [&](llvm::Value* k) {
+      loop_share(i64(length), "gradient", [&](llvm::Value* k) {
         llvm::Value* total = reduce_rows([&](llvm::Value* row) { return element(access(gradient.node, row, nullptr), k); });
         store(target, k, builder_.CreateFAdd(element({target, nullptr, length}, k), total));
       });
       return;
     }
     // dW += Gᵀ V over all R rows, as the GEMM C = A Wᵀ with A = Gᵀ and
-    // W = Vᵀ: both are transposed into scratch, Vᵀ packed, then multiplied.
+    // W = Vᵀ: G is transposed into scratch, Vᵀ packed (straight from V's
+    // rows), then multiplied. Threads share the rows of the transpose, the
+    // panels of Vᵀ and the columns of dW.
     std::int64_t rows = node.shape.rows.constant_value(), cols = node.shape.cols.constant_value();
     Strided g = strided(node.operands[0], i64(0), nullptr);
     Strided v = strided(node.operands[1], i64(0), nullptr);
     llvm::Value* g_transposed = gradient_base_;
-    llvm::Value* v_transposed = offset(g_transposed, builder_.CreateMul(rows_, i64(rows)));
-    llvm::Value* packed = offset(v_transposed, builder_.CreateMul(rows_, i64(cols)));
-    plan_.gradient_floats = std::max(plan_.gradient_floats, rows + cols + packed_floats(cols, 1, schedule_));
+    llvm::Value* packed = offset(g_transposed, builder_.CreateMul(rows_, i64(rows)));
+    plan_.gradient_floats = std::max(plan_.gradient_floats, rows + packed_floats(cols, 1, schedule_));
     llvm::BasicBlock* multiply = llvm::BasicBlock::Create(context_, "gradient_gemm", function_);
     llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "gradient_done", function_);
     builder_.CreateCondBr(builder_.CreateICmpSGT(rows_, i64(0)), multiply, done);
     builder_.SetInsertPoint(multiply);
     transpose_rows(g, rows, g_transposed);
-    transpose_rows(v, cols, v_transposed);
-    builder_.CreateCall(gemm_pack_function(module_, schedule_), {v_transposed, packed, i64(cols), rows_});
-    builder_.CreateCall(gemm_function(module_, schedule_), {i64(rows), g_transposed, rows_, packed, target, i64(cols),
-                                                            i64(cols), rows_, builder_.getInt1(true)});
+    const std::int64_t width = schedule_.panel_width();
+    auto [first_panel, end_panel] = team_->share(builder_, i64((cols + width - 1) / width));
+    loop(builder_.CreateSub(end_panel, first_panel), "pack_gradient_operand", [&](llvm::Value* i) {
+      llvm::Value* first_column = builder_.CreateMul(builder_.CreateAdd(first_panel, i), i64(width));
+      llvm::Value* columns = builder_.CreateSub(i64(cols), first_column);
+      columns = builder_.CreateSelect(builder_.CreateICmpSLT(columns, i64(width)), columns, i64(width));
+      // Vᵀ[j][r] = V[r][j]: row stride 1, k stride V's row stride.
+      builder_.CreateCall(gemm_pack_function(module_, schedule_),
+                          {offset(v.base, first_column), offset(packed, builder_.CreateMul(first_column, rows_)),
+                           columns, rows_, i64(1), v.stride});
+    });
+    team_->barrier(builder_);
+    shared_gemm(i64(rows), g_transposed, rows_, packed, target, i64(cols), cols, rows_, /*accumulate=*/true);
     builder_.CreateBr(done);
     builder_.SetInsertPoint(done);
   }
 
-  // out[j][r] = value of row r, element j, for all R rows.
+  // out[j][r] = value of row r, element j, for all R rows; then a barrier.
   void transpose_rows(const Strided& source, std::int64_t length, llvm::Value* out) {
-    loop(rows_, "transpose_rows", [&](llvm::Value* r) {
+    loop_share(rows_, "transpose_rows", [&](llvm::Value* r) {
       llvm::Value* row = offset(source.base, builder_.CreateMul(r, source.stride));
       loop(i64(length), "transpose_elements", [&](llvm::Value* j) {
         store(offset(out, builder_.CreateMul(j, rows_)), r, element({row, nullptr, length}, j));
       });
     });
+    team_->barrier(builder_);
   }
 
   // Σ over all rows of term(row), reassociable so that it vectorizes.
@@ -540,9 +544,17 @@ class SequenceEmitter {
     emit_loop(builder_, count, name, body);
   }
 
+  // The loop over [0, count) with each thread running its share.
+  void loop_share(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body) {
+    auto [begin, end] = team_->share(builder_, count);
+    emit_loop(builder_, builder_.CreateSub(end, begin), name,
+              [&](llvm::Value* i) { body(builder_.CreateAdd(begin, i)); });
+  }
+
   const Graph& graph_;
   SequencePlan& plan_;
   TimeDirection direction_;
+  const PackedWeights& packing_;
   GemmSchedule schedule_;
   llvm::Module& module_;
   llvm::LLVMContext& context_;
@@ -554,18 +566,19 @@ class SequenceEmitter {
   llvm::Function* function_ = nullptr;
   llvm::Value *steps_ = nullptr, *batch_ = nullptr, *rows_ = nullptr, *sources_ = nullptr;
   llvm::Value *initial_states_ = nullptr, *final_states_ = nullptr, *sinks_ = nullptr;
-  llvm::Value *params_ = nullptr, *param_gradients_ = nullptr;
+  llvm::Value *params_ = nullptr, *param_gradients_ = nullptr, *packed_weights_ = nullptr;
   llvm::Value *all_rows_base_ = nullptr, *step_base_ = nullptr, *state_base_ = nullptr, *staging_base_ = nullptr;
   llvm::Value* gradient_base_ = nullptr;
-  std::map<std::pair<int, bool>, llvm::Value*> packed_;  // (parameter, transposed) -> packed panels
+  const ThreadTeam* team_ = nullptr;
   bool in_step_ = false;
 };
 
 }  // namespace
 
 void emit_sequence_kernel(const Graph& graph, SequencePlan& plan, TimeDirection direction,
-                          const GemmSchedule& schedule, const std::string& name, llvm::Module& module) {
-  SequenceEmitter(graph, plan, direction, schedule, module).run(name);
+                          const PackedWeights& packing, const GemmSchedule& schedule, const std::string& name,
+                          llvm::Module& module) {
+  SequenceEmitter(graph, plan, direction, packing, schedule, module).run(name);
 }
 
 }  // namespace rnnc

@@ -7,12 +7,15 @@
 //             const RowBuffer* sinks,              // per plan sink
 //             const float* const* params,          // per parameter
 //             float* const* param_gradients,       // per parameter, accumulated (+=)
-//             float* scratch);                     // SequencePlan::scratch_floats(steps, batch)
+//             const float* packed_weights,         // filled by the pack kernel (packed_weights.h)
+//             float* scratch,                      // SequencePlan::scratch_floats(steps, batch)
+//             int64 threads);                      // see thread_team.h
 //
 // Every matrix product is a GEMM over the rows it covers (all T·B rows
 // before and after the time loop, the B rows of a step inside it), on
-// weights packed once per call; weight gradients are one GEMM over all
-// rows after the loop.
+// weights packed once per weight update; weight gradients are one GEMM
+// over all rows after the loop. Threads share each GEMM's columns and each
+// pointwise loop's rows, with a barrier after each.
 //
 // Row r = t·B + b of a RowBuffer starts at data + r·row_stride. The time
 // loop runs forwards, or backwards for a backward step.
@@ -23,6 +26,7 @@
 #include <llvm/IR/Module.h>
 
 #include "codegen/gemm.h"
+#include "codegen/packed_weights.h"
 #include "rnnc/ir.h"
 #include "rnnc/kernel_plan.h"
 
@@ -33,6 +37,7 @@ enum class TimeDirection { Forward, Backward };
 // Also records in `plan` the scratch its GEMMs need (packed weights,
 // transposed gradient operands).
 void emit_sequence_kernel(const Graph& graph, SequencePlan& plan, TimeDirection direction,
-                          const GemmSchedule& schedule, const std::string& name, llvm::Module& module);
+                          const PackedWeights& packing, const GemmSchedule& schedule, const std::string& name,
+                          llvm::Module& module);
 
 }  // namespace rnnc

@@ -91,6 +91,11 @@ class Cell {
   // borrow_parameter() call it themselves.
   void parameters_changed();
 
+  // Runs each sequence on `threads` threads (1 by default), which share
+  // every matrix product and pointwise loop of a step.
+  static constexpr int kMaxThreads = 256;
+  void set_threads(int threads);
+
   void forward_inference(const ForwardArgs& args);
   // Also records in the tape what backward() reads. The input buffers must
   // stay unchanged until backward() has run.
