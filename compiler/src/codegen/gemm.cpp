@@ -58,29 +58,29 @@ class GemmEmitter {
 
   // pack(W, packed, n, k, row_stride, k_stride): row j of W (element kk at
   // W + j·row_stride + kk·k_stride) becomes column j % NR of panel j / NR;
-  // the columns of the last panel beyond n are zero.
+  // the columns of the last panel beyond n are zero. Each panel is written
+  // in order, k step by k step, so that at most NR lines of W are being read
+  // whichever of its strides is 1.
   void pack(llvm::Value* w, llvm::Value* packed, llvm::Value* n, llvm::Value* k, llvm::Value* row_stride,
             llvm::Value* k_stride) {
     const std::int64_t nr = schedule_.panel_width();
-    llvm::Value* panel_floats = b_.CreateMul(k, i64(nr));
-    auto column_start = [&](llvm::Value* j) {
-      llvm::Value* panel = b_.CreateUDiv(j, i64(nr));
-      return at(packed, b_.CreateAdd(b_.CreateMul(panel, panel_floats), b_.CreateURem(j, i64(nr))));
-    };
-    scalar_loop(n, "pack_row", [&](llvm::Value* j) {
-      llvm::Value* source = at(w, b_.CreateMul(j, row_stride));
-      llvm::Value* destination = column_start(j);
+    llvm::Value* panels = b_.CreateUDiv(b_.CreateAdd(n, i64(nr - 1)), i64(nr));
+    llvm::Value* last_row = b_.CreateSub(n, i64(1));
+    scalar_loop(panels, "pack_panel", [&](llvm::Value* panel) {
+      llvm::Value* first_row = b_.CreateMul(panel, i64(nr));
+      llvm::Value* destination = at(packed, b_.CreateMul(first_row, k));
       scalar_loop(k, "pack_k", [&](llvm::Value* kk) {
-        llvm::Value* value = b_.CreateAlignedLoad(f32_, at(source, b_.CreateMul(kk, k_stride)), llvm::Align(4));
-        b_.CreateAlignedStore(value, at(destination, b_.CreateMul(kk, i64(nr))), llvm::Align(4));
-      });
-    });
-    llvm::Value* padded = b_.CreateMul(b_.CreateUDiv(b_.CreateAdd(n, i64(nr - 1)), i64(nr)), i64(nr));
-    scalar_loop(b_.CreateSub(padded, n), "pack_pad", [&](llvm::Value* c) {
-      llvm::Value* destination = column_start(b_.CreateAdd(n, c));
-      scalar_loop(k, "pack_pad_k", [&](llvm::Value* kk) {
-        b_.CreateAlignedStore(llvm::ConstantFP::get(f32_, 0.0), at(destination, b_.CreateMul(kk, i64(nr))),
-                              llvm::Align(4));
+        llvm::Value* source = at(w, b_.CreateMul(kk, k_stride));
+        llvm::Value* step = at(destination, b_.CreateMul(kk, i64(nr)));
+        for (std::int64_t c = 0; c < nr; ++c) {
+          // Columns past n read row n - 1 (always there) and store 0.
+          llvm::Value* j = b_.CreateAdd(first_row, i64(c));
+          llvm::Value* inside = b_.CreateICmpULT(j, n);
+          llvm::Value* row = b_.CreateSelect(inside, j, last_row);
+          llvm::Value* value = b_.CreateAlignedLoad(f32_, at(source, b_.CreateMul(row, row_stride)), llvm::Align(4));
+          value = b_.CreateSelect(inside, value, llvm::ConstantFP::get(f32_, 0.0));
+          b_.CreateAlignedStore(value, at(step, i64(c)), llvm::Align(4));
+        }
       });
     });
   }

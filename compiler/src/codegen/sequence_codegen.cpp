@@ -259,10 +259,16 @@ class SequenceEmitter {
     const Node& node = graph_.node(gradient.node);
     llvm::Value* target = argument(param_gradients_, std::size_t(gradient.param));
     if (node.op != Op::Outer) {
+      // Row after row, so that the loop over the elements vectorizes and
+      // reads each row once; the threads share the elements.
       std::int64_t length = element_count(node.shape);
-      loop_share(i64(length), "gradient", [&](llvm::Value* k) {
-        llvm::Value* total = reduce_rows([&](llvm::Value* row) { return element(access(gradient.node, row, nullptr), k); });
-        store(target, k, builder_.CreateFAdd(element({target, nullptr, length}, k), total));
+      auto [begin, end] = team_->share(builder_, i64(length));
+      loop(rows_, "gradient_rows", [&](llvm::Value* row) {
+        Access value = access(gradient.node, row, nullptr);
+        loop(builder_.CreateSub(end, begin), "gradient", [&](llvm::Value* i) {
+          llvm::Value* k = builder_.CreateAdd(begin, i);
+          store(target, k, builder_.CreateFAdd(element({target, nullptr, length}, k), element(value, k)));
+        });
       });
       return;
     }
@@ -280,7 +286,10 @@ class SequenceEmitter {
     llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "gradient_done", function_);
     builder_.CreateCondBr(builder_.CreateICmpSGT(rows_, i64(0)), multiply, done);
     builder_.SetInsertPoint(multiply);
-    transpose_rows(g, rows, g_transposed);
+    // Products with the same G (dW_ih and dW_hh from one gate adjoint) share
+    // its transpose.
+    if (transposed_gradient_ != node.operands[0]) transpose_rows(g, rows, g_transposed);
+    transposed_gradient_ = node.operands[0];
     const std::int64_t width = schedule_.panel_width();
     auto [first_panel, end_panel] = team_->share(builder_, i64((cols + width - 1) / width));
     loop(builder_.CreateSub(end_panel, first_panel), "pack_gradient_operand", [&](llvm::Value* i) {
@@ -299,26 +308,25 @@ class SequenceEmitter {
   }
 
   // out[j][r] = value of row r, element j, for all R rows; then a barrier.
+  // One block of 16 elements at a time, so that a source row's line is read
+  // once and the 16 lines being written stay in L1 (a whole row at a time
+  // writes lines a row stride apart, which share a few cache sets). The
+  // threads share the blocks.
   void transpose_rows(const Strided& source, std::int64_t length, llvm::Value* out) {
-    loop_share(rows_, "transpose_rows", [&](llvm::Value* r) {
-      llvm::Value* row = offset(source.base, builder_.CreateMul(r, source.stride));
-      loop(i64(length), "transpose_elements", [&](llvm::Value* j) {
-        store(offset(out, builder_.CreateMul(j, rows_)), r, element({row, nullptr, length}, j));
+    constexpr std::int64_t kBlock = 16;
+    loop_share(i64((length + kBlock - 1) / kBlock), "transpose_blocks", [&](llvm::Value* block) {
+      llvm::Value* first = builder_.CreateMul(block, i64(kBlock));
+      llvm::Value* count = builder_.CreateSub(i64(length), first);
+      count = builder_.CreateSelect(builder_.CreateICmpSLT(count, i64(kBlock)), count, i64(kBlock));
+      loop(rows_, "transpose_rows", [&](llvm::Value* r) {
+        llvm::Value* row = offset(source.base, builder_.CreateAdd(builder_.CreateMul(r, source.stride), first));
+        loop(count, "transpose_elements", [&](llvm::Value* i) {
+          llvm::Value* j = builder_.CreateAdd(first, i);
+          store(offset(out, builder_.CreateMul(j, rows_)), r, element({row, nullptr, length}, i));
+        });
       });
     });
     team_->barrier(builder_);
-  }
-
-  // Σ over all rows of term(row), reassociable so that it vectorizes.
-  llvm::Value* reduce_rows(const std::function<llvm::Value*(llvm::Value*)>& term) {
-    llvm::Value* slot = entry_alloca();
-    builder_.CreateStore(llvm::ConstantFP::get(f32_, 0.0), slot);
-    loop(rows_, "sum_rows", [&](llvm::Value* row) {
-      llvm::Value* sum = builder_.CreateFAdd(builder_.CreateLoad(f32_, slot), term(row));
-      llvm::cast<llvm::Instruction>(sum)->setFastMathFlags(reassociable());
-      builder_.CreateStore(sum, slot);
-    });
-    return builder_.CreateLoad(f32_, slot);
   }
 
   // ---- values ---------------------------------------------------------------
@@ -499,12 +507,6 @@ class SequenceEmitter {
     return flags;
   }
 
-  // A float slot in the entry block, where mem2reg can promote it.
-  llvm::Value* entry_alloca() {
-    llvm::IRBuilder<> entry(&function_->getEntryBlock(), function_->getEntryBlock().begin());
-    return entry.CreateAlloca(f32_);
-  }
-
   // Sets flush-to-zero and denormals-are-zero for the kernel's duration:
   // denormals can slow recurrent training by an order of magnitude.
   llvm::Value* flush_denormals() {
@@ -571,6 +573,7 @@ class SequenceEmitter {
   llvm::Value* gradient_base_ = nullptr;
   const ThreadTeam* team_ = nullptr;
   bool in_step_ = false;
+  NodeId transposed_gradient_ = -1;  // whose transpose the gradient scratch holds
 };
 
 }  // namespace
