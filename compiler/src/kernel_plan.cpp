@@ -16,13 +16,10 @@ NodeId storage_owner(const Graph& graph, NodeId id) {
 
 }  // namespace
 
-SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
+std::vector<Phase> plan_phases(const Graph& graph) {
   RNNC_ASSERT(graph.is_bound(), "planning a kernel for a graph with unbound dimensions");
   const std::size_t count = graph.nodes.size();
-  SequencePlan plan;
-  plan.values.resize(count);
-  plan.sinks = std::move(sinks);
-
+  std::vector<Phase> phases(count, Phase::Leaf);
   std::vector<bool> state_dependent(count, false), feeds_recurrence(count, false), is_gradient(count, false);
   for (std::size_t id = 0; id < count; ++id) {
     const Node& node = graph.nodes[id];
@@ -41,7 +38,7 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
 
   for (std::size_t id = 0; id < count; ++id) {
     const Node& node = graph.nodes[id];
-    Phase& phase = plan.values[id].phase;
+    Phase& phase = phases[id];
     if (op_class(node.op) == OpClass::Leaf) {
       phase = Phase::Leaf;
     } else if (node.op == Op::Slice) {
@@ -54,6 +51,40 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
       phase = feeds_recurrence[id] ? Phase::Recurrent : Phase::Deferred;
     }
   }
+  return phases;
+}
+
+std::vector<std::vector<NodeId>> merged_products(const Graph& graph, const std::vector<Phase>& phases) {
+  std::vector<std::vector<NodeId>> groups;
+  std::vector<bool> grouped(graph.nodes.size(), false);
+  for (std::size_t first = 0; first < graph.nodes.size(); ++first) {
+    const Node& node = graph.nodes[first];
+    if (op_class(node.op) != OpClass::MatVec || grouped[first]) continue;
+    std::vector<NodeId> group = {NodeId(first)};
+    for (std::size_t other = first + 1; other < graph.nodes.size(); ++other) {
+      const Node& candidate = graph.nodes[other];
+      bool same_matrix = false;
+      for (NodeId member : group) same_matrix = same_matrix || graph.node(member).symbol == candidate.symbol;
+      if (candidate.op == node.op && candidate.operands[0] == node.operands[0] && phases[other] == phases[first] &&
+          !same_matrix && !grouped[other]) {
+        group.push_back(NodeId(other));
+      }
+    }
+    if (group.size() < 2) continue;
+    for (NodeId member : group) grouped[std::size_t(member)] = true;
+    groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
+SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
+  const std::size_t count = graph.nodes.size();
+  SequencePlan plan;
+  plan.values.resize(count);
+  plan.sinks = std::move(sinks);
+  std::vector<Phase> phases = plan_phases(graph);
+  for (std::size_t id = 0; id < count; ++id) plan.values[id].phase = phases[id];
+  plan.product_groups = merged_products(graph, phases);
 
   // Whatever is read after the time loop must be kept for all rows: the
   // operands of Deferred and Gradient values, vector gradients, and sinks.
@@ -70,7 +101,7 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
     for (NodeId operand : graph.nodes[id].operands) keep(operand);
   }
   for (const ParamGradient& gradient : graph.param_gradients) {
-    if (!is_gradient[std::size_t(gradient.node)]) keep(gradient.node);
+    if (phases[std::size_t(gradient.node)] != Phase::Gradient) keep(gradient.node);
   }
   for (NodeId sink : plan.sinks) {
     // A sink computed in the time loop is written there; a state read as a
@@ -78,23 +109,45 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
     if (graph.node(storage_owner(graph, sink)).op == Op::State) keep(sink);
   }
 
+  for (ValuePlacement& placement : plan.values) {
+    if (placement.phase == Phase::Hoisted || placement.phase == Phase::Deferred) placement.all_rows = true;
+  }
+  // A merged product's results share one buffer, so all are kept when one is.
+  std::vector<const std::vector<NodeId>*> group_of(count, nullptr);
+  for (const std::vector<NodeId>& group : plan.product_groups) {
+    bool kept = false;
+    for (NodeId member : group) kept = kept || plan.values[std::size_t(member)].all_rows;
+    for (NodeId member : group) {
+      plan.values[std::size_t(member)].all_rows = kept;
+      group_of[std::size_t(member)] = &group;
+    }
+  }
   for (std::size_t id = 0; id < count; ++id) {
     ValuePlacement& placement = plan.values[id];
     std::int64_t length = element_count(graph.nodes[id].shape);
-    switch (placement.phase) {
-      case Phase::Hoisted:
-      case Phase::Deferred: placement.all_rows = true; break;
-      case Phase::Leaf: break;  // a kept state gets a slot below
-      case Phase::Recurrent: break;
-      case Phase::View:
-      case Phase::Gradient: continue;
+    if (const std::vector<NodeId>* group = group_of[id]) {
+      if (group->front() != NodeId(id)) continue;  // placed with the first
+      length = 0;
+      for (std::size_t m = 0; m < group->size(); ++m) {
+        std::int64_t member_length = element_count(graph.node((*group)[m]).shape);
+        plan.values[std::size_t((*group)[m])].offset = length;  // relative, made absolute below
+        if (m + 1 < group->size()) member_length = (member_length + kProductAlignment - 1) / kProductAlignment * kProductAlignment;
+        length += member_length;
+      }
     }
+    if (placement.phase == Phase::View || placement.phase == Phase::Gradient) continue;
+    std::int64_t start = 0;
     if (placement.all_rows) {
-      placement.offset = plan.all_rows_floats;
+      start = plan.all_rows_floats;
       plan.all_rows_floats += length;
     } else if (placement.phase == Phase::Recurrent) {
-      placement.offset = plan.step_floats;
+      start = plan.step_floats;
       plan.step_floats += length;
+    }
+    if (const std::vector<NodeId>* group = group_of[id]) {
+      for (NodeId member : *group) plan.values[std::size_t(member)].offset += start;
+    } else {
+      placement.offset = start;
     }
   }
   for (const Symbol& state : graph.states) plan.state_floats += element_count(state.shape);

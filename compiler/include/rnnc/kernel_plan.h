@@ -10,6 +10,12 @@
 //              step, which become one product over all rows)
 // Values that the time loop computes but later phases read are kept for all
 // rows; the rest of the loop's values live in one step's buffer.
+//
+// Products of different matrices with the same operand in the same phase
+// (W_i x, W_f x, ... of a cell written gate by gate) are one GEMM over the
+// stacked matrices: their results are stored side by side, each but the
+// last padded to a multiple of kProductAlignment floats, a multiple of every
+// GEMM panel width, so that each matrix starts a panel of its own.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +27,8 @@ namespace rnnc {
 
 enum class Phase : std::uint8_t { Leaf, View, Hoisted, Recurrent, Deferred, Gradient };
 
+inline constexpr std::int64_t kProductAlignment = 64;
+
 struct ValuePlacement {
   Phase phase = Phase::Leaf;
   bool all_rows = false;    // stored for every row (Hoisted, Deferred, kept values)
@@ -29,6 +37,9 @@ struct ValuePlacement {
 
 struct SequencePlan {
   std::vector<ValuePlacement> values;  // per node
+  // Merged products, in graph order, each in graph order; the first one's
+  // storage holds them all.
+  std::vector<std::vector<NodeId>> product_groups;
   std::vector<NodeId> sinks;           // values the kernel writes out, per row
   std::int64_t all_rows_floats = 0;    // per row
   std::int64_t step_floats = 0;        // per sample
@@ -49,5 +60,10 @@ struct SequencePlan {
 // Plans a kernel over `graph` that writes the values of `sinks` for every
 // row (outputs, and what a training forward pass saves for the backward one).
 SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks);
+
+// The phase of every node, and the products of `graph` that are merged
+// (groups of at least two), as plan_sequence decides them.
+std::vector<Phase> plan_phases(const Graph& graph);
+std::vector<std::vector<NodeId>> merged_products(const Graph& graph, const std::vector<Phase>& phases);
 
 }  // namespace rnnc

@@ -3,8 +3,8 @@
 // states out, compute the Deferred values for all rows, then the gradients.
 #include "codegen/sequence_codegen.h"
 
+#include <algorithm>
 #include <functional>
-#include <map>
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
@@ -123,16 +123,25 @@ class SequenceEmitter {
 
   // ---- matrix products ---------------------------------------------------------
   // The product of node `id` for M consecutive rows starting at first_row
-  // (or, in the time loop, at sample 0 of the step's buffers).
+  // (or, in the time loop, at sample 0 of the step's buffers); for the first
+  // product of a merged group, the whole group's (the others are then done).
   void gemm(NodeId id, llvm::Value* M, llvm::Value* first_row, llvm::Value* first_sample) {
     const Node& node = graph_.node(id);
-    const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
+    std::vector<int> stack = {node.symbol};
+    for (const std::vector<NodeId>& group : plan_.product_groups) {
+      if (std::find(group.begin(), group.end(), id) == group.end()) continue;
+      if (group.front() != id) return;
+      stack.clear();
+      for (NodeId member : group) stack.push_back(graph_.node(member).symbol);
+    }
     bool transposed = node.op == Op::MatVecT;
-    std::int64_t n = transposed ? shape.cols.constant_value() : shape.rows.constant_value();
+    const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
     std::int64_t k = transposed ? shape.rows.constant_value() : shape.cols.constant_value();
+    std::int64_t n = 0;
+    for (std::int64_t columns : stacked_columns(graph_.params, stack, transposed)) n += columns;
     Strided a = strided(node.operands[0], first_row, first_sample);
     Strided c = strided(id, first_row, first_sample);
-    llvm::Value* packed = offset(packed_weights_, i64(packing_.offset(node.symbol, transposed)));
+    llvm::Value* packed = offset(packed_weights_, i64(packing_.offset(stack, transposed)));
     shared_gemm(M, a.base, a.stride, packed, c.base, c.stride, n, i64(k), /*accumulate=*/false);
   }
 
