@@ -1,5 +1,5 @@
-// Runs the real `rnnc` binary for the diagnostics and command-line tests and
-// captures what it prints.
+// Runs the real `rnnc` binary (and other programs: a C compiler, nm, cmake)
+// for the diagnostics and command-line tests and captures what it prints.
 #pragma once
 
 #include <fcntl.h>
@@ -55,9 +55,10 @@ class TempFile {
   std::string path_;
 };
 
-// Runs RNNC_BINARY with `args` in the directory `cwd` (the current one when
-// empty), stdin from /dev/null, and returns its exit code and output.
-inline RunResult run_rnnc(const std::vector<std::string>& args, const std::string& cwd = "") {
+// Runs the program argv[0] (looked up in PATH when it has no slash) with
+// `argv` in the directory `cwd` (the current one when empty), stdin from
+// /dev/null, and returns its exit code and output.
+inline RunResult run_command(std::vector<std::string> argv_strings, const std::string& cwd = "") {
   TempFile out, err;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -66,24 +67,29 @@ inline RunResult run_rnnc(const std::vector<std::string>& args, const std::strin
   posix_spawn_file_actions_adddup2(&actions, err.fd(), 2);
   if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
 
-  std::vector<std::string> argv_strings{RNNC_BINARY};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& arg : argv_strings) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
   pid_t pid = 0;
-  int spawn_error = posix_spawn(&pid, RNNC_BINARY, &actions, nullptr, argv.data(), environ);
+  int spawn_error = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (spawn_error != 0) throw std::runtime_error("cannot run " RNNC_BINARY);
+  if (spawn_error != 0) throw std::runtime_error("cannot run " + argv_strings[0]);
   int status = 0;
-  if (waitpid(pid, &status, 0) != pid) throw std::runtime_error("lost the rnnc process");
+  if (waitpid(pid, &status, 0) != pid) throw std::runtime_error("lost the process " + argv_strings[0]);
 
   RunResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.out = out.contents();
   result.err = err.contents();
   return result;
+}
+
+// Runs RNNC_BINARY with `args`, as run_command does.
+inline RunResult run_rnnc(const std::vector<std::string>& args, const std::string& cwd = "") {
+  std::vector<std::string> argv{RNNC_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, cwd);
 }
 
 }  // namespace rnnc_test

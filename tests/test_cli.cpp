@@ -32,7 +32,7 @@ void check_usage_error(const std::vector<std::string>& args, const std::string& 
 }  // namespace
 
 TEST_CASE("cli: an unknown verb is named, with the verbs there are", "[cli]") {
-  check_usage_error({"compile", kRnnCell}, "unknown command 'compile'; the commands are check, ir");
+  check_usage_error({"link", kRnnCell}, "unknown command 'link'; the commands are check, ir");
   check_usage_error({"", kRnnCell}, "unknown command ''");
 }
 
@@ -44,7 +44,7 @@ TEST_CASE("cli: an unknown option is a usage error", "[cli]") {
   check_usage_error({"check", "--frobnicate", kRnnCell}, "unexpected argument '--frobnicate' for 'rnnc check'");
   check_usage_error({"ir", kRnnCell, "-D", "H=4", "-D", "I=3", "--fast", "-q"},
                     "unexpected arguments '--fast', '-q' for 'rnnc ir'");
-  check_usage_error({"--version"}, "unknown option '--version' before the command");
+  check_usage_error({"--verbose"}, "unknown option '--verbose' before the command");
   check_usage_error({"--frobnicate", "check", kRnnCell}, "unknown option '--frobnicate' before the command");
   // -D belongs to `ir`; extra positional arguments are rejected too.
   check_usage_error({"check", kRnnCell, "-D", "H=4"}, "unexpected arguments '-D', 'H=4' for 'rnnc check'");

@@ -16,6 +16,11 @@ void add_cell_args(CLI::App& command, CellArgs& args, bool with_dimensions) {
   }
 }
 
+void add_target_args(CLI::App& command, TargetOptions& target) {
+  command.add_option("--target-cpu", target.cpu, "LLVM CPU name, e.g. x86-64 (default: the host)");
+  command.add_option("--target-features", target.features, "LLVM features, e.g. +avx2,-fma");
+}
+
 DimensionArgs parse_dimension_args(const std::vector<std::string>& args) {
   DimensionArgs result;
   for (const std::string& arg : args) {

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "rnnc/frontend.h"
+#include "rnnc/jit.h"
 
 namespace rnnc::cli {
 
@@ -29,6 +30,9 @@ struct CellArgs {
 // Adds FILE (and, when asked, repeated -D NAME=VALUE) to a command.
 void add_cell_args(CLI::App& command, CellArgs& args, bool with_dimensions);
 
+// Adds --target-cpu and --target-features.
+void add_target_args(CLI::App& command, TargetOptions& target);
+
 DimensionArgs parse_dimension_args(const std::vector<std::string>& args);
 SourceFile load_source(const std::string& path);
 
@@ -47,5 +51,6 @@ Command add_grad_command(CLI::App& app);
 Command add_gradcheck_command(CLI::App& app);
 Command add_verify_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
+Command add_compile_command(CLI::App& app);
 
 }  // namespace rnnc::cli

@@ -1,9 +1,9 @@
-// rnnc check, rnnc ir.
+// rnnc check, rnnc ir (and its --emit).
 #include <iostream>
 #include <memory>
 
 #include "cli_support.h"
-#include "rnnc/ir_printer.h"
+#include "emit_stages.h"
 
 namespace rnnc::cli {
 
@@ -21,13 +21,23 @@ Command add_check_command(CLI::App& app) {
 }
 
 Command add_ir_command(CLI::App& app) {
-  auto args = std::make_shared<CellArgs>();
-  CLI::App* command = app.add_subcommand("ir", "Print the simplified IR of a cell with its dimensions bound.");
-  add_cell_args(*command, *args, true);
-  return {command, [args] {
-            std::optional<Graph> graph = load_graph(*args);
-            if (!graph) return kExitFailure;
-            std::cout << print_graph(*graph);
+  struct Options {
+    CellArgs cell;
+    std::string emit = "ir";
+    TargetOptions target;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand(
+      "ir", "Print the simplified IR of a cell with its dimensions bound, or with --emit another stage.");
+  add_cell_args(*command, options->cell, true);
+  command->add_option("--emit", options->emit,
+                      "the stage to print: ast, ir, grad, llvm (before optimization), llvm-opt, asm");
+  add_target_args(*command, options->target);
+  return {command, [options] {
+            Stage stage = parse_stage(options->emit);
+            std::optional<Lowered> lowered = lower(options->cell, stage, false, AotOptions{options->target, "", false});
+            if (!lowered) return kExitFailure;
+            std::cout << stage_text(stage, *lowered);
             return 0;
           }};
 }

@@ -31,8 +31,7 @@ void add_kernel_options(CLI::App& command, KernelOptions& options, bool with_tar
   command.add_option("--threads", options.threads, "threads per sequence")->check(CLI::Range(1, Cell::kMaxThreads));
   if (with_target) {
     command.add_option("--seed", options.seed, "random seed");
-    command.add_option("--target-cpu", options.target.cpu, "LLVM CPU name, e.g. x86-64 (default: the host)");
-    command.add_option("--target-features", options.target.features, "LLVM features, e.g. +avx2,-fma");
+    add_target_args(command, options.target);
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "cli_support.h"
 #include "rnnc/cell.h"
+#include "rnnc/toolchain.h"
 
 using namespace rnnc::cli;
 
@@ -20,8 +21,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
+  app.set_version_flag("--version", [] {
+    rnnc::Toolchain toolchain = rnnc::describe_toolchain();
+    return fmt::format("rnnc {}\nLLVM {}\nhost CPU: {}\nhost features: {}", RNNC_VERSION, toolchain.llvm_version,
+                       toolchain.host_cpu, toolchain.host_features);
+  }, "Print rnnc's version, its LLVM's, and the host CPU and features it compiles for by default");
+
   std::vector<Command> commands = {add_check_command(app),     add_ir_command(app),     add_grad_command(app),
-                                   add_gradcheck_command(app), add_verify_command(app), add_bench_command(app)};
+                                   add_gradcheck_command(app), add_verify_command(app), add_bench_command(app),
+                                   add_compile_command(app)};
 
   // CLI11 would call a missing or unknown verb, or an option before the
   // verb, a missing subcommand; say which it is instead.
@@ -37,7 +45,7 @@ int main(int argc, char** argv) {
     std::cerr << fmt::format("rnnc: error: unknown command '{}'; the commands are {}\n", first, fmt::join(names, ", "));
     return kExitUsage;
   }
-  if (first.starts_with('-') && first != "-h" && first != "--help") {
+  if (first.starts_with('-') && first != "-h" && first != "--help" && first != "--version") {
     std::cerr << fmt::format("rnnc: error: unknown option '{}' before the command; see 'rnnc --help'\n", first);
     return kExitUsage;
   }

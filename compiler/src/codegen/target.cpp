@@ -1,8 +1,11 @@
 #include "codegen/target.h"
 
+#include <algorithm>
 #include <mutex>
 
+#include <llvm/ADT/StringExtras.h>
 #include <llvm/ADT/StringMap.h>
+#include <llvm/Config/llvm-config.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -12,6 +15,7 @@
 #include <llvm/TargetParser/Host.h>
 
 #include "rnnc/internal_error.h"
+#include "rnnc/toolchain.h"
 
 namespace rnnc {
 
@@ -103,6 +107,15 @@ void optimize_module(llvm::Module& module, llvm::TargetMachine& machine) {
   builder.crossRegisterProxies(loops, functions, cgscc, modules);
   llvm::ModulePassManager pipeline = builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
   pipeline.run(module, modules);
+}
+
+Toolchain describe_toolchain() {
+  std::vector<std::string> enabled;
+  for (const auto& feature : llvm::sys::getHostCPUFeatures()) {
+    if (feature.second) enabled.push_back("+" + feature.first().str());
+  }
+  std::sort(enabled.begin(), enabled.end());
+  return {LLVM_VERSION_STRING, llvm::sys::getHostCPUName().str(), llvm::join(enabled, ",")};
 }
 
 }  // namespace rnnc

@@ -1,0 +1,25 @@
+// What a compilation of a cell decides besides the machine code: the
+// forward and backward steps, each kernel's plan, the workspace and the
+// size of the packed weights. It is all a caller needs to lay out the
+// kernels' buffers, whether it calls JIT kernels (the runtime) or an object
+// file (through the generated C header). No LLVM header is included here.
+#pragma once
+
+#include <cstdint>
+
+#include "rnnc/autodiff.h"
+#include "rnnc/ir.h"
+#include "rnnc/jit.h"
+#include "rnnc/kernel_plan.h"
+
+namespace rnnc {
+
+struct KernelLayout {
+  Graph forward;
+  BackwardStep backward;
+  WorkspaceLayout workspace;
+  SequencePlan inference, training, backward_kernel;
+  std::int64_t packed_weight_floats = 0;
+};
+
+}  // namespace rnnc
