@@ -99,6 +99,10 @@ class GemmEmitter {
     llvm::AllocaInst* spill = b_.CreateAlloca(tile_type);
     spill->setAlignment(llvm::Align(64));
     spill_ = spill;
+    // One mc × kc block of A, packed tile by tile (pack_a_block).
+    llvm::AllocaInst* a_block = b_.CreateAlloca(llvm::ArrayType::get(f32_, std::uint64_t(mc * kc)));
+    a_block->setAlignment(llvm::Align(64));
+    a_packed_ = a_block;
     // Zeroed, so that its padding columns stay finite.
     for (std::int64_t i = 0; i < schedule_.tile_rows * nr; i += schedule_.vector_width) {
       b_.CreateAlignedStore(llvm::Constant::getNullValue(vector_), at(spill_, i64(i)), llvm::Align(4));
@@ -123,10 +127,13 @@ class GemmEmitter {
         llvm::Value* k_left = b_.CreateSub(k, k0);
         llvm::Value* k_length = b_.CreateSelect(b_.CreateICmpSLT(k_left, block_length), k_left, block_length);
         llvm::Value* from_c = b_.CreateOr(accumulate, b_.CreateICmpNE(kb, i64(0)));
+        pack_a_block(m0, m_end, k0, k_length);
         loop(panels, "gemm_panel", [&](llvm::Value* p) {
           Panel panel{at(packed, b_.CreateAdd(b_.CreateMul(p, panel_floats), b_.CreateMul(k0, i64(nr)))),
                       b_.CreateMul(p, i64(nr)), b_.CreateICmpEQ(p, full_panels)};
-          row_tiles(m0, m_end, panel, k_length, at(a_base_, k0), from_c);
+          for_each_tile(m0, m_end, [&](llvm::Value* m, int rows) {
+            tile(m, rows, panel, k_length, a_tile(m0, m, k_length), from_c);
+          });
         });
       });
     });
@@ -142,43 +149,62 @@ class GemmEmitter {
     llvm::Value* tail;
   };
 
-  // Tiles of MR rows over [m0, m_end), then of 4, 2, 1 rows (each power of
-  // two below MR) for what is left. a_block: column k0 of row 0 of A.
-  void row_tiles(llvm::Value* m0, llvm::Value* m_end, const Panel& panel, llvm::Value* k_length,
-                 llvm::Value* a_block, llvm::Value* from_c) {
+  // Calls body(m, rows) for the tiles of [m0, m_end): tiles of MR rows,
+  // then of 4, 2, 1 rows (each power of two below MR) for what is left.
+  void for_each_tile(llvm::Value* m0, llvm::Value* m_end, const std::function<void(llvm::Value*, int)>& body) {
     const int mr = schedule_.tile_rows;
     llvm::Value* rows = b_.CreateSub(m_end, m0);
     llvm::Value* tiles = b_.CreateUDiv(rows, i64(mr));
-    loop(tiles, "gemm_tile", [&](llvm::Value* t) {
-      tile(b_.CreateAdd(m0, b_.CreateMul(t, i64(mr))), mr, panel, k_length, a_block, from_c);
-    });
+    loop(tiles, "gemm_tile", [&](llvm::Value* t) { body(b_.CreateAdd(m0, b_.CreateMul(t, i64(mr))), mr); });
     llvm::Value* m = b_.CreateAdd(m0, b_.CreateMul(tiles, i64(mr)));
     llvm::Value* left = b_.CreateSub(rows, b_.CreateMul(tiles, i64(mr)));
     int part = 1;
     while (part * 2 < mr) part *= 2;
     for (; part >= 1 && part < mr; part /= 2) {
       llvm::Value* taken = b_.CreateAnd(left, i64(part));
-      if_then(b_.CreateICmpNE(taken, i64(0)), "gemm_tail_rows",
-              [&] { tile(m, part, panel, k_length, a_block, from_c); });
+      if_then(b_.CreateICmpNE(taken, i64(0)), "gemm_tail_rows", [&] { body(m, part); });
       m = b_.CreateAdd(m, taken);
     }
   }
 
+  // The packed tile of A whose first row is m: the tiles of the block are
+  // side by side, each k step of a tile its `rows` values together, so the
+  // micro-kernel reads one stream of A instead of one per row.
+  llvm::Value* a_tile(llvm::Value* m0, llvm::Value* m, llvm::Value* k_length) {
+    return at(a_packed_, b_.CreateMul(b_.CreateSub(m, m0), k_length));
+  }
+
+  // Packs rows [m0, m_end), columns [k0, k0 + k_length) of A.
+  void pack_a_block(llvm::Value* m0, llvm::Value* m_end, llvm::Value* k0, llvm::Value* k_length) {
+    for_each_tile(m0, m_end, [&](llvm::Value* m, int rows) {
+      llvm::Value* tile = a_tile(m0, m, k_length);
+      std::vector<llvm::Value*> sources;
+      for (int r = 0; r < rows; ++r) {
+        sources.push_back(at(a_base_, b_.CreateAdd(b_.CreateMul(b_.CreateAdd(m, i64(r)), a_stride_), k0)));
+      }
+      scalar_loop(k_length, "gemm_pack_a", [&](llvm::Value* kk) {
+        llvm::Value* step = at(tile, b_.CreateMul(kk, i64(rows)));
+        for (int r = 0; r < rows; ++r) {
+          llvm::Value* value = b_.CreateAlignedLoad(f32_, at(sources[std::size_t(r)], kk), llvm::Align(4));
+          b_.CreateAlignedStore(value, at(step, i64(r)), llvm::Align(4));
+        }
+      });
+    });
+  }
+
   // One register tile: rows [m, m + rows) × NR columns, over the k_length
-  // >= 1 k steps of the block that starts at a_block (A) and panel.base.
+  // >= 1 k steps of the block, from the packed tile a_tile of A and from
+  // panel.base.
   // The accumulators start at zero; C's lines are prefetched first and
   // added (when from_c) after the k loop, so that their cache misses
   // overlap the loop instead of stalling its start.
-  void tile(llvm::Value* m, int rows, const Panel& panel, llvm::Value* k_length, llvm::Value* a_block,
+  void tile(llvm::Value* m, int rows, const Panel& panel, llvm::Value* k_length, llvm::Value* a_tile,
             llvm::Value* from_c) {
     const int width = schedule_.vector_width, vectors = schedule_.tile_vectors;
     const std::int64_t nr = schedule_.panel_width();
-    std::vector<llvm::Value*> a_rows, c_direct;
+    std::vector<llvm::Value*> c_direct;
     llvm::Value* c_tile = at(c_base_, b_.CreateAdd(b_.CreateMul(m, c_stride_), panel.column));
-    for (int r = 0; r < rows; ++r) {
-      a_rows.push_back(at(a_block, b_.CreateMul(b_.CreateAdd(m, i64(r)), a_stride_)));
-      c_direct.push_back(at(c_tile, b_.CreateMul(i64(r), c_stride_)));
-    }
+    for (int r = 0; r < rows; ++r) c_direct.push_back(at(c_tile, b_.CreateMul(i64(r), c_stride_)));
     // Prefetch for writing, every 64 bytes and the last float of each row
     // (a prefetch never faults, even past the end of C).
     llvm::Function* prefetch =
@@ -213,8 +239,9 @@ class GemmEmitter {
     }
     llvm::Function* fmuladd = llvm::Intrinsic::getDeclaration(f_->getParent(), llvm::Intrinsic::fmuladd, {vector_});
     std::vector<llvm::Value*> sums(count);
+    llvm::Value* a_step = at(a_tile, b_.CreateMul(kk, i64(rows)));
     for (int r = 0; r < rows; ++r) {
-      llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_rows[std::size_t(r)], kk), llvm::Align(4));
+      llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_step, i64(r)), llvm::Align(4));
       llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
       for (int v = 0; v < vectors; ++v) {
         sums[index(r, v)] = b_.CreateCall(fmuladd, {splat, b_vectors[std::size_t(v)], accumulators[index(r, v)]});
@@ -313,7 +340,7 @@ class GemmEmitter {
   llvm::Type* i64_;
   llvm::FixedVectorType* vector_;
   llvm::Value *a_base_ = nullptr, *a_stride_ = nullptr, *c_base_ = nullptr, *c_stride_ = nullptr;
-  llvm::Value *spill_ = nullptr, *tail_columns_ = nullptr;
+  llvm::Value *spill_ = nullptr, *tail_columns_ = nullptr, *a_packed_ = nullptr;
 };
 
 std::string schedule_suffix(const GemmSchedule& s) {
