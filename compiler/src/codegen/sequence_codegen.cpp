@@ -74,6 +74,7 @@ class SequenceEmitter {
     copy_states(/*into_kernel=*/true);
     team.barrier(builder_);
     compute_phase(Phase::Hoisted, rows_, i64(0), /*in_step=*/false);
+    team.barrier(builder_);  // a step's samples are not the shares of all rows
     loop(steps_, "step", [&](llvm::Value* counter) {
       llvm::Value* step = direction_ == TimeDirection::Forward
                               ? counter
@@ -96,9 +97,18 @@ class SequenceEmitter {
   // from first_row: each matrix product as one GEMM over the rows, and each
   // run of other values between two products in one loop over the rows, so
   // that a row's pointwise values are computed while its data is in cache.
-  // In the time loop, the rows are the step's samples. Threads share a
-  // GEMM's columns and a run's rows, and meet after each.
+  // In the time loop, the rows are the step's samples.
+  //
+  // Threads share the rows of each pointwise run. They share a product's
+  // rows too when each gets at least a register tile of them: then no
+  // thread reads what another wrote and the phase needs no barrier (a step,
+  // only the one after its states change). Otherwise they share the
+  // product's columns, and meet after each product and before it. What
+  // follows a phase reads its rows in the same shares, except the time loop
+  // after the Hoisted phase.
   void compute_phase(Phase phase, llvm::Value* count, llvm::Value* first_row, bool in_step) {
+    llvm::Value* by_rows =
+        builder_.CreateICmpSGE(count, builder_.CreateMul(team_->threads(builder_), i64(schedule_.tile_rows)));
     std::vector<NodeId> pointwise;
     auto flush = [&] {
       if (pointwise.empty()) return;
@@ -106,14 +116,16 @@ class SequenceEmitter {
         llvm::Value* row = builder_.CreateAdd(first_row, i);
         for (NodeId id : pointwise) compute(id, row, in_step ? i : nullptr);
       });
-      team_->barrier(builder_);
       pointwise.clear();
     };
     for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
       if (plan_.values[std::size_t(id)].phase != phase) continue;
       if (op_class(graph_.node(id).op) == OpClass::MatVec) {
-        flush();
-        gemm(id, count, first_row, in_step ? i64(0) : nullptr);
+        if (!pointwise.empty()) {
+          flush();
+          barrier_unless(by_rows);
+        }
+        gemm(id, count, first_row, in_step ? i64(0) : nullptr, by_rows);
       } else {
         pointwise.push_back(id);
       }
@@ -121,11 +133,21 @@ class SequenceEmitter {
     flush();
   }
 
+  void barrier_unless(llvm::Value* condition) {
+    llvm::BasicBlock* wait = llvm::BasicBlock::Create(context_, "barrier_needed", function_);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "barrier_skipped", function_);
+    builder_.CreateCondBr(condition, done, wait);
+    builder_.SetInsertPoint(wait);
+    team_->barrier(builder_);
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+  }
+
   // ---- matrix products ---------------------------------------------------------
   // The product of node `id` for M consecutive rows starting at first_row
   // (or, in the time loop, at sample 0 of the step's buffers); for the first
   // product of a merged group, the whole group's (the others are then done).
-  void gemm(NodeId id, llvm::Value* M, llvm::Value* first_row, llvm::Value* first_sample) {
+  void gemm(NodeId id, llvm::Value* M, llvm::Value* first_row, llvm::Value* first_sample, llvm::Value* by_rows) {
     const Node& node = graph_.node(id);
     std::vector<int> stack = {node.symbol};
     for (const std::vector<NodeId>& group : plan_.product_groups) {
@@ -142,7 +164,21 @@ class SequenceEmitter {
     Strided a = strided(node.operands[0], first_row, first_sample);
     Strided c = strided(id, first_row, first_sample);
     llvm::Value* packed = offset(packed_weights_, i64(packing_.offset(stack, transposed)));
+    llvm::BasicBlock* rows_block = llvm::BasicBlock::Create(context_, "gemm_by_rows", function_);
+    llvm::BasicBlock* columns_block = llvm::BasicBlock::Create(context_, "gemm_by_columns", function_);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "gemm_shared", function_);
+    builder_.CreateCondBr(by_rows, rows_block, columns_block);
+    builder_.SetInsertPoint(rows_block);
+    auto [begin, end] = team_->share(builder_, M);
+    builder_.CreateCall(gemm_function(module_, schedule_),
+                        {builder_.CreateSub(end, begin), offset(a.base, builder_.CreateMul(begin, a.stride)), a.stride,
+                         packed, offset(c.base, builder_.CreateMul(begin, c.stride)), c.stride, i64(n), i64(k),
+                         builder_.getInt1(false)});
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(columns_block);
     shared_gemm(M, a.base, a.stride, packed, c.base, c.stride, n, i64(k), /*accumulate=*/false);
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
   }
 
   // C (=, +=) A Wᵀ with the threads sharing W's panels (C's columns), then
