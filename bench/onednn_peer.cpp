@@ -111,6 +111,17 @@ OnednnPeer::OnednnPeer(CellKind cell, Pass pass, const Shape& shape) : impl_(std
 
   // The forward and backward primitive descriptors of each cell.
   dnnl::rnn_primitive_desc_base forward_pd, backward_pd;
+  // Both GRUs take the same arguments; only their primitive types differ.
+  auto gru = [&]<class Forward, class Backward>() {
+    typename Forward::primitive_desc pd(
+        {forward_kind, direction, layer_in, state, weights_layer, weights_iter, bias, layer_out, state}, d.engine);
+    forward_pd = pd;
+    if (d.has_backward)
+      backward_pd = typename Backward::primitive_desc({backward_kind, direction, layer_in, state, weights_layer,
+                                                       weights_iter, bias, layer_out, state, layer_in, state,
+                                                       weights_layer, weights_iter, bias, layer_out, state},
+                                                      d.engine, pd);
+  };
   switch (algorithm) {
     case dnnl::algorithm::vanilla_rnn: {
       constexpr auto tanh = dnnl::algorithm::eltwise_tanh;
@@ -137,28 +148,8 @@ OnednnPeer::OnednnPeer(CellKind cell, Pass pass, const Shape& shape) : impl_(std
             d.engine, pd);
       break;
     }
-    case dnnl::algorithm::lbr_gru: {
-      dnnl::lbr_gru_forward::primitive_desc pd(
-          {forward_kind, direction, layer_in, state, weights_layer, weights_iter, bias, layer_out, state}, d.engine);
-      forward_pd = pd;
-      if (d.has_backward)
-        backward_pd = dnnl::lbr_gru_backward::primitive_desc(
-            {backward_kind, direction, layer_in, state, weights_layer, weights_iter, bias, layer_out, state, layer_in,
-             state, weights_layer, weights_iter, bias, layer_out, state},
-            d.engine, pd);
-      break;
-    }
-    default: {  // vanilla_gru
-      dnnl::gru_forward::primitive_desc pd(
-          {forward_kind, direction, layer_in, state, weights_layer, weights_iter, bias, layer_out, state}, d.engine);
-      forward_pd = pd;
-      if (d.has_backward)
-        backward_pd = dnnl::gru_backward::primitive_desc(
-            {backward_kind, direction, layer_in, state, weights_layer, weights_iter, bias, layer_out, state, layer_in,
-             state, weights_layer, weights_iter, bias, layer_out, state},
-            d.engine, pd);
-      break;
-    }
+    case dnnl::algorithm::lbr_gru: gru.template operator()<dnnl::lbr_gru_forward, dnnl::lbr_gru_backward>(); break;
+    default: gru.template operator()<dnnl::gru_forward, dnnl::gru_backward>(); break;  // vanilla_gru
   }
 
   // Weights drawn once in the plain layouts, reordered into the layout each

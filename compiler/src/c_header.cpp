@@ -14,6 +14,8 @@
 #include <cctype>
 
 #include "rnnc/aot.h"
+#include "rnnc/checker.h"
+#include "rnnc/jit.h"
 
 namespace rnnc {
 
@@ -26,7 +28,9 @@ bool is_c_identifier(const std::string& name) {
 namespace {
 
 // What every rnnc header declares, once per translation unit however many
-// cells it includes.
+// cells it includes. Its limits are the kernels'.
+static_assert(kMaxKernelThreads == 256 && kMaxExtent == 2147483647,
+              "RNNC_MAX_THREADS, RNNC_MAX_EXTENT and the error strings below state these limits");
 constexpr const char* kCommonPart = R"(/* Shared by every header rnnc generates. */
 #ifndef RNNC_AOT_COMMON_V1
 #define RNNC_AOT_COMMON_V1

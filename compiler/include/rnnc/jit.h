@@ -28,6 +28,10 @@ struct RowBuffer {
   std::int64_t row_stride;
 };
 
+// The most threads a sequence kernel runs on (its `threads` argument is
+// clamped to 1..kMaxKernelThreads).
+inline constexpr std::int64_t kMaxKernelThreads = 256;
+
 // See codegen/sequence_codegen.h for the meaning of each argument.
 using SequenceKernel = void (*)(std::int64_t steps, std::int64_t batch, const RowBuffer* sources,
                                 const float* const* initial_states, float* const* final_states,

@@ -145,13 +145,13 @@ void ThreadTeam::emit_entry(const std::string& name, const std::vector<llvm::Typ
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", entry));
   llvm::Value* team = b.CreateAlloca(context_type_);
   auto* record_type = llvm::StructType::get(context, {ptr, i64});
-  llvm::Value* records = b.CreateAlloca(llvm::ArrayType::get(record_type, kMaxThreads));
-  llvm::Value* handles = b.CreateAlloca(llvm::ArrayType::get(i64, kMaxThreads));  // pthread_t
+  llvm::Value* records = b.CreateAlloca(llvm::ArrayType::get(record_type, kMaxKernelThreads));
+  llvm::Value* handles = b.CreateAlloca(llvm::ArrayType::get(i64, kMaxKernelThreads));  // pthread_t
   for (unsigned i = 0; i < argument_count_; ++i) b.CreateStore(entry->getArg(i), b.CreateStructGEP(context_type_, team, i));
   for (unsigned i = 1; i <= 3; ++i) b.CreateStore(b.getInt64(0), b.CreateStructGEP(context_type_, team, argument_count_ + i));
   llvm::Value* requested = entry->getArg(argument_count_);
   requested = b.CreateSelect(b.CreateICmpSLT(requested, b.getInt64(1)), b.getInt64(1), requested);
-  requested = b.CreateSelect(b.CreateICmpSGT(requested, b.getInt64(kMaxThreads)), b.getInt64(kMaxThreads), requested);
+  requested = b.CreateSelect(b.CreateICmpSGT(requested, b.getInt64(kMaxKernelThreads)), b.getInt64(kMaxKernelThreads), requested);
 
   // Start threads 1, 2, ... until all run or one fails to start.
   llvm::FunctionCallee pthread_create = libc_function(module_, "pthread_create", b.getInt32Ty(), {ptr, ptr, ptr, ptr});

@@ -7,7 +7,7 @@
 // pieces that depend on each other (barrier).
 //
 //   void NAME(arguments..., i64 threads)   threads <= 1: one thread, no
-//                                          pthread call; at most kMaxThreads
+//                                          pthread call; at most kMaxKernelThreads (jit.h)
 //   void NAME.worker(ptr context, i64 thread)
 //
 // If the system refuses to start a thread, the team runs with the threads
@@ -20,12 +20,12 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
+#include "rnnc/jit.h"
+
 namespace rnnc {
 
 class ThreadTeam {
  public:
-  static constexpr std::int64_t kMaxThreads = 256;
-
   // Emits NAME (taking `arguments` and the thread count) and the start of
   // the worker; the caller emits the rest of the worker from body(), an
   // empty block reached once the team has started.

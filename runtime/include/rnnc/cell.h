@@ -93,7 +93,7 @@ class Cell {
 
   // Runs each sequence on `threads` threads (1 by default), which share
   // every matrix product and pointwise loop of a step.
-  static constexpr int kMaxThreads = 256;
+  static constexpr int kMaxThreads = int(kMaxKernelThreads);
   void set_threads(int threads);
 
   void forward_inference(const ForwardArgs& args);
