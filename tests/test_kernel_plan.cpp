@@ -48,13 +48,21 @@ TEST_CASE("kernel plan: the per-gate LSTM's eight products are two GEMMs, its ba
   CHECK(forward.product_groups[0].size() == 4);
   CHECK(forward.product_groups[1].size() == 4);
 
-  // Backward: merged products share their operand and their phase.
+}
+
+TEST_CASE("kernel plan: backward products of one adjoint with different matrices are merged", "[plan]") {
+  // dz reaches both inputs: dx = W_xᵀ dz and du = W_uᵀ dz, both after the
+  // loop; U_hᵀ dz is needed by the recurrence, so it stays apart.
+  rnnc::Graph graph = rnnc::testing::ir_of(
+      "cell c<I, H> {\n input x[I], u[I]\n state h[H]\n param W_x[H, I], W_u[H, I], U_h[H, H]\n"
+      " h' = tanh(W_x @ x + W_u @ u + U_h @ h)\n output y = h'\n}\n",
+      {{"I", 5}, {"H", 3}});
   rnnc::BackwardStep backward = rnnc::differentiate(graph);
   rnnc::SequencePlan reverse = rnnc::plan_sequence(backward.graph, {});
-  for (const auto& group : reverse.product_groups) {
-    for (NodeId id : group) {
-      CHECK(backward.graph.node(id).operands[0] == backward.graph.node(group[0]).operands[0]);
-      CHECK(reverse.values[std::size_t(id)].phase == reverse.values[std::size_t(group[0])].phase);
-    }
+  REQUIRE(reverse.product_groups.size() == 1);
+  CHECK(matrices_of(backward.graph, reverse.product_groups[0]) == std::vector<std::string>{"W_u", "W_x"});
+  for (NodeId id : reverse.product_groups[0]) {
+    CHECK(backward.graph.node(id).operands[0] == backward.graph.node(reverse.product_groups[0][0]).operands[0]);
+    CHECK(reverse.values[std::size_t(id)].phase == Phase::Deferred);
   }
 }
