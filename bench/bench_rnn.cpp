@@ -7,8 +7,8 @@
 //     CELL  rnn, lstm, gru, gru_classic, layernorm_lstm (dsl/*.cell)
 //     PASS  fwd-infer, fwd-train, fwd+bwd (see problem.h)
 //     IMPL  rnnc; onednn (all cells but layernorm_lstm); loop and blas (lstm,
-//           gru; blas only when built with OpenBLAS); torch (when built
-//           with libtorch)
+//           gru; blas only when built with OpenBLAS); torch (rnn, lstm,
+//           gru, layernorm_lstm; when built with libtorch)
 //   compile/CELL/rnnc/H:256/real_time
 //     parse, check, IR, differentiation and LLVM JIT of the cell: a fresh
 //     compilation each iteration (the runtime's per-process cache is

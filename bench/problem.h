@@ -10,7 +10,8 @@
 namespace rnnc::bench {
 
 // The cells of dsl/ that are benchmarked. The first four are oneDNN's too;
-// layernorm_lstm is a custom cell only rnnc runs.
+// layernorm_lstm is a custom cell, which only rnnc and libtorch (as torch
+// ops) run.
 enum class CellKind { Rnn, Lstm, Gru, GruClassic, LayernormLstm };
 
 // fwd-infer: forward inference. fwd-train: forward training (which also

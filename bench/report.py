@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs bench_rnn and prints a markdown table: GFLOP/s per implementation
-and the rnnc/oneDNN ratio for every cell, pass and shape, then the compile
-times, then the exact command that produced them.
+and the rnnc/oneDNN and rnnc/libtorch ratios for every cell, pass and
+shape, then the compile times, then the exact command that produced them.
 
   bench/report.py --quick                  lstm and gru, H = 256, B in {1, 16} (~2 minutes)
   bench/report.py                          the whole sweep (hours on 2 cores)
@@ -25,6 +25,8 @@ import sys
 QUICK_FILTER = r"^((lstm|gru)/[^/]+/[^/]+/H:256/B:(1|16)|compile/(lstm|gru)/rnnc/H:256)/"
 IMPLS = ["rnnc", "onednn", "loop", "blas", "torch"]
 IMPL_TITLES = {"rnnc": "rnnc", "onednn": "oneDNN", "loop": "C++ loop", "blas": "C++ + OpenBLAS", "torch": "libtorch"}
+# The peers that get an rnnc / peer column when they ran.
+RATIO_PEERS = ["onednn", "torch"]
 CELLS = ["rnn", "lstm", "gru", "gru_classic", "layernorm_lstm"]
 PASSES = ["fwd-infer", "fwd-train", "fwd+bwd"]
 SECONDS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
@@ -135,14 +137,16 @@ def tables(report, time, command):
         out.append("GFLOP/s (benchdnn FLOP count, %s time), T = %d, I = H; higher is better."
                    % ("wall-clock" if time == "real" else "CPU", next(iter(passes))[4]))
         out.append("")
-        out.append("| cell | pass | H | B | " + " | ".join(IMPL_TITLES.get(i, i) for i in impls) + " | rnnc / oneDNN |")
-        out.append("|---|---|--:|--:|" + "--:|" * len(impls) + "--:|")
+        peers = [i for i in RATIO_PEERS if i in impls]
+        titles = [IMPL_TITLES.get(i, i) for i in impls] + ["rnnc / " + IMPL_TITLES[i] for i in peers]
+        out.append("| cell | pass | H | B | " + " | ".join(titles) + " |")
+        out.append("|---|---|--:|--:|" + "--:|" * len(titles))
         for key in sorted(passes, key=lambda k: (order(k[0], CELLS), order(k[1], PASSES), k[2], k[3])):
             row = passes[key]
-            rnnc, onednn = row.get("rnnc"), row.get("onednn")
-            ratio = rnnc / onednn if rnnc and onednn else None
-            out.append("| %s | %s | %d | %d | " % key[:4] + " | ".join(number(row.get(i)) for i in impls)
-                       + " | %s |" % number(ratio, 2))
+            rnnc = row.get("rnnc")
+            ratios = [rnnc / row[i] if rnnc and row.get(i) else None for i in peers]
+            cells = [number(row.get(i)) for i in impls] + [number(ratio, 2) for ratio in ratios]
+            out.append("| %s | %s | %d | %d | " % key[:4] + " | ".join(cells) + " |")
         out.append("")
     if compiles:
         out.append("rnnc compile time (parse to JIT-compiled kernels), ms:")

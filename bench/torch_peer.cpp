@@ -6,12 +6,14 @@
 
 #include <torch/torch.h>
 
+#include "torch_layernorm_lstm.h"
+
 namespace rnnc::bench {
 
 void torch_use_one_thread() { torch::set_num_threads(1); }
 
 bool TorchPeer::supports(CellKind cell) {
-  return cell == CellKind::Rnn || cell == CellKind::Lstm || cell == CellKind::Gru;
+  return cell == CellKind::Rnn || cell == CellKind::Lstm || cell == CellKind::Gru || cell == CellKind::LayernormLstm;
 }
 
 struct TorchPeer::Impl {
@@ -20,6 +22,7 @@ struct TorchPeer::Impl {
   torch::nn::RNN rnn{nullptr};
   torch::nn::LSTM lstm{nullptr};
   torch::nn::GRU gru{nullptr};
+  LayernormLstm layernorm_lstm{nullptr};
   torch::Tensor x, h0, c0, dy;
 
   // The output of every step, [T][B][H].
@@ -27,6 +30,7 @@ struct TorchPeer::Impl {
     switch (cell) {
       case CellKind::Rnn: return std::get<0>(rnn->forward(x, h0));
       case CellKind::Lstm: return std::get<0>(lstm->forward(x, std::make_tuple(h0, c0)));
+      case CellKind::LayernormLstm: return layernorm_lstm->forward(x, h0[0], c0[0]);
       default: return std::get<0>(gru->forward(x, h0));
     }
   }
@@ -39,10 +43,11 @@ TorchPeer::TorchPeer(CellKind cell, Pass pass, const Shape& shape) : impl_(std::
   d.pass = pass;
   const std::int64_t T = shape.steps, B = shape.batch, I = shape.input, H = shape.hidden;
   torch::manual_seed(5);
-  // Parameters start uniform in ±1/sqrt(H), torch's default.
+  // Parameters start as torch's defaults (weights uniform in ±1/sqrt(H)).
   switch (cell) {
     case CellKind::Rnn: d.rnn = torch::nn::RNN(torch::nn::RNNOptions(I, H).nonlinearity(torch::kTanh)); break;
     case CellKind::Lstm: d.lstm = torch::nn::LSTM(torch::nn::LSTMOptions(I, H)); break;
+    case CellKind::LayernormLstm: d.layernorm_lstm = LayernormLstm(I, H); break;
     default: d.gru = torch::nn::GRU(torch::nn::GRUOptions(I, H)); break;
   }
   const bool training = pass != Pass::ForwardInference;
@@ -55,6 +60,7 @@ TorchPeer::TorchPeer(CellKind cell, Pass pass, const Shape& shape) : impl_(std::
   if (d.rnn) d.rnn->train(training);
   if (d.lstm) d.lstm->train(training);
   if (d.gru) d.gru->train(training);
+  if (d.layernorm_lstm) d.layernorm_lstm->train(training);
 }
 
 TorchPeer::~TorchPeer() = default;

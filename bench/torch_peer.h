@@ -1,6 +1,7 @@
 // libtorch as a benchmark peer, built only when CMake finds Torch
 // (find_package(Torch); Debian's libtorch-dev, not in .ci/install-deps.sh).
-// torch::nn::RNN, LSTM and GRU, one layer, f32, CPU, time-major; modules,
+// torch::nn::RNN, LSTM and GRU, one layer, and layernorm_lstm as a module
+// of torch ops (torch_layernorm_lstm.h); f32, CPU, time-major. Modules,
 // data and the loss adjoint are made once in the constructor.
 #pragma once
 
@@ -15,8 +16,8 @@ void torch_use_one_thread();
 
 class TorchPeer {
  public:
-  // rnn (tanh), lstm and gru: torch's GRU is the linear-before-reset form of
-  // gru.cell.
+  // rnn (tanh), lstm, gru (torch's GRU is the linear-before-reset form of
+  // gru.cell) and layernorm_lstm.
   static bool supports(CellKind cell);
 
   // fwd-infer: forward under NoGradGuard, module in eval mode. fwd-train:
