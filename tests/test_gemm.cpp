@@ -37,11 +37,12 @@
 
 namespace {
 
-// g(W, packed, A, M, C, a_stride, c_stride): packs W [n][k] into `packed`,
-// then C[m][j] (=, +=) Σ A[m][kk] W[j][kk] for m < M. What the function does
-// of the two is chosen when it is emitted.
+// g(W, packed, A, M, C, a_stride, c_stride, a_k_stride): packs W [n][k] into
+// `packed`, then C[m][j] (=, +=) Σ A[m][kk] W[j][kk] for m < M, A[m][kk] at
+// A + m·a_stride + kk·a_k_stride. What the function does of the two is
+// chosen when it is emitted.
 using GemmFunction = void (*)(const float* w, float* packed, const float* a, std::int64_t m, float* c,
-                              std::int64_t a_stride, std::int64_t c_stride);
+                              std::int64_t a_stride, std::int64_t c_stride, std::int64_t a_k_stride);
 
 enum class Body { PackAndMultiply, PackOnly, MultiplyOnly };
 
@@ -62,7 +63,8 @@ llvm::Function* declare(llvm::Module& module, const std::string& name) {
   llvm::LLVMContext& context = module.getContext();
   llvm::Type* ptr = llvm::PointerType::getUnqual(context);
   llvm::Type* i64 = llvm::Type::getInt64Ty(context);
-  auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, ptr, ptr, i64, ptr, i64, i64}, false);
+  auto* type =
+      llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr, ptr, ptr, i64, ptr, i64, i64, i64}, false);
   auto* f = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module);
   for (unsigned i : {0u, 1u, 2u, 4u}) f->addParamAttr(i, llvm::Attribute::NoAlias);
   return f;
@@ -74,7 +76,8 @@ void add_gemm(llvm::Module& module, const std::string& name, std::int64_t n, std
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(module.getContext(), "entry", f));
   if (body != Body::MultiplyOnly) rnnc::emit_pack_weights(b, f, f->getArg(0), f->getArg(1), n, k, schedule);
   if (body != Body::PackOnly) {
-    rnnc::emit_gemm(b, f, f->getArg(3), f->getArg(2), f->getArg(5), f->getArg(1), f->getArg(4), f->getArg(6), n, k,
+    rnnc::emit_gemm(b, f, f->getArg(3), f->getArg(2), f->getArg(5), f->getArg(7), f->getArg(1), f->getArg(4),
+                    f->getArg(6), n, k,
                     accumulate, schedule);
   }
   b.CreateRetVoid();
@@ -232,20 +235,24 @@ int check_all_shapes(JitModule& module, const std::string& label) {
         for (std::int64_t m : kRows) {
           // Strides larger than the rows; the padding of A is NaN (must not
           // be read), that of C a sentinel (must not be written), and one
-          // row beyond M of C too.
-          std::int64_t a_stride = k + 3 + (m % 2) * 16, c_stride = n + 5;
-          std::vector<float> a(std::size_t(m * a_stride), nan);
+          // row beyond M of C too. Every other shape stores A transposed
+          // (A[r][kk] at kk·(M + 2) + r), as the weight gradients read it.
+          const bool transposed_a = (n + k + m) % 2 == 1;
+          std::int64_t a_stride = transposed_a ? 1 : k + 3 + (m % 2) * 16, c_stride = n + 5;
+          std::int64_t a_k_stride = transposed_a ? m + 2 : 1;
+          std::vector<float> a(std::size_t(transposed_a ? k * (m + 2) : m * a_stride), nan);
+          auto a_at = [&](std::int64_t r, std::int64_t kk) { return std::size_t(r * a_stride + kk * a_k_stride); };
           std::vector<float> c(std::size_t((m + 1) * c_stride), sentinel);
           std::vector<float> values = random_floats(std::size_t(m * (k + n)), random);
           for (std::int64_t r = 0; r < m; ++r) {
-            for (std::int64_t kk = 0; kk < k; ++kk) a[std::size_t(r * a_stride + kk)] = values[std::size_t(r * k + kk)];
+            for (std::int64_t kk = 0; kk < k; ++kk) a[a_at(r, kk)] = values[std::size_t(r * k + kk)];
             for (std::int64_t j = 0; j < n; ++j) {
               c[std::size_t(r * c_stride + j)] = accumulate ? values[std::size_t(m * k + r * n + j)] : nan;
             }
           }
           std::vector<float> c_before = c;
           std::vector<float> packed(std::size_t(packed_size + 64), sentinel);
-          g(w.data(), packed.data(), a.data(), m, c.data(), a_stride, c_stride);
+          g(w.data(), packed.data(), a.data(), m, c.data(), a_stride, c_stride, a_k_stride);
           for (std::size_t i = std::size_t(packed_size); i < packed.size(); ++i) {
             if (packed[i] != sentinel && failures++ < 10) FAIL_CHECK(label << ": wrote past the packed buffer");
           }
@@ -261,7 +268,7 @@ int check_all_shapes(JitModule& module, const std::string& label) {
               double exact = accumulate ? double(c_before[i]) : 0.0;
               double magnitude = accumulate ? std::fabs(exact) : 0.0;
               for (std::int64_t kk = 0; kk < k; ++kk) {
-                double product = double(a[std::size_t(r * a_stride + kk)]) * double(w[std::size_t(j * k + kk)]);
+                double product = double(a[a_at(r, kk)]) * double(w[std::size_t(j * k + kk)]);
                 exact += product;
                 magnitude += std::fabs(product);
               }
@@ -276,8 +283,8 @@ int check_all_shapes(JitModule& module, const std::string& label) {
         // M = 0 and M < 0 do nothing.
         std::vector<float> c(8, sentinel);
         std::vector<float> packed(std::size_t(packed_size), 0.0f);
-        g(w.data(), packed.data(), nullptr, 0, c.data(), k, n);
-        g(w.data(), packed.data(), nullptr, -3, c.data(), k, n);
+        g(w.data(), packed.data(), nullptr, 0, c.data(), k, n, 1);
+        g(w.data(), packed.data(), nullptr, -3, c.data(), k, n, 1);
         for (float value : c) {
           if (value != sentinel && failures++ < 10) FAIL_CHECK(label << ": M <= 0 wrote C");
         }
@@ -412,7 +419,7 @@ TEST_CASE("GEMM throughput against plain loops", "[gemm]") {
   std::mt19937 random(7);
   std::vector<float> w = random_floats(std::size_t(n * k), random);
   std::vector<float> packed(std::size_t(rnnc::packed_floats(n, k, module.schedule)));
-  double pack_seconds = best_seconds(3, [&] { pack(w.data(), packed.data(), nullptr, 0, nullptr, 0, 0); });
+  double pack_seconds = best_seconds(3, [&] { pack(w.data(), packed.data(), nullptr, 0, nullptr, 0, 0, 1); });
 
   // Short runs, many of them: the best is the least disturbed.
   const std::int64_t peak_iterations = 2'000'000;
@@ -434,13 +441,13 @@ TEST_CASE("GEMM throughput against plain loops", "[gemm]") {
     std::vector<float> c(std::size_t(m * n)), c_naive(std::size_t(m * n)), c_dot(std::size_t(m * n));
     double flops = 2.0 * double(m) * double(n) * double(k);
     double generated =
-        best_seconds(m < 1000 ? 15 : 5, [&] { gemm(nullptr, packed.data(), a.data(), m, c.data(), k, n); });
+        best_seconds(m < 1000 ? 15 : 5, [&] { gemm(nullptr, packed.data(), a.data(), m, c.data(), k, n, 1); });
     // The plain loops are slow: they are timed on the first 64 rows (their
     // rate does not depend on M: each row streams all of W).
     std::int64_t m_plain = std::min<std::int64_t>(m, 64);
     double plain_flops = 2.0 * double(m_plain) * double(n) * double(k);
     double naive = best_seconds(3, [&] { naive_gemm(w.data(), a.data(), m_plain, c_naive.data(), n, k, k, n); });
-    double dot = best_seconds(5, [&] { dot_rows(w.data(), nullptr, a.data(), m_plain, c_dot.data(), k, n); });
+    double dot = best_seconds(5, [&] { dot_rows(w.data(), nullptr, a.data(), m_plain, c_dot.data(), k, n, 1); });
     double gemm_rate = flops / generated * 1e-9, naive_rate = plain_flops / naive * 1e-9;
     double dot_rate = plain_flops / dot * 1e-9;
     std::snprintf(line, sizeof line,
@@ -483,12 +490,12 @@ TEST_CASE("GEMM schedules compared", "[.gemm-tune]") {
     std::mt19937 random(7);
     std::vector<float> w = random_floats(std::size_t(n * k), random);
     std::vector<float> packed(std::size_t(rnnc::packed_floats(n, k, schedule)));
-    pack(w.data(), packed.data(), nullptr, 0, nullptr, 0, 0);
+    pack(w.data(), packed.data(), nullptr, 0, nullptr, 0, 0, 1);
     table << item << ":";
     for (std::int64_t m : {std::int64_t(1), std::int64_t(16), std::int64_t(64), std::int64_t(3200)}) {
       std::vector<float> a = random_floats(std::size_t(m * k), random);
       std::vector<float> c(std::size_t(m * n));
-      double seconds = best_seconds(7, [&] { gemm(nullptr, packed.data(), a.data(), m, c.data(), k, n); });
+      double seconds = best_seconds(7, [&] { gemm(nullptr, packed.data(), a.data(), m, c.data(), k, n, 1); });
       char line[64];
       std::snprintf(line, sizeof line, "  M=%lld %.1f", static_cast<long long>(m),
                     2.0 * double(m) * double(n) * double(k) / seconds * 1e-9);

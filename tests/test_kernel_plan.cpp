@@ -66,3 +66,49 @@ TEST_CASE("kernel plan: backward products of one adjoint with different matrices
     CHECK(reverse.values[std::size_t(id)].phase == Phase::Deferred);
   }
 }
+
+TEST_CASE("kernel plan: a state-independent pointwise value is hoisted only when a hoisted product reads it",
+          "[plan]") {
+  // tanh(x) feeds the hoisted product W @ tanh(x): hoisted. W @ tanh(x) + b
+  // feeds only the recurrence and sigmoid(x) only the output: computed in
+  // the loop and after it. The next state of c does not depend on the state
+  // but is staged in the loop: recurrent.
+  rnnc::Graph graph = rnnc::testing::ir_of(
+      "cell c<I, H> {\n input x[I]\n state h[H], c[I]\n param W[H, I], U[H, H], b[H]\n"
+      " t = tanh(x)\n a = W @ t + b\n h' = tanh(a + U @ h)\n c' = 2 * x\n output y = sigmoid(x)\n}\n",
+      {{"I", 5}, {"H", 3}});
+  std::vector<Phase> phases = rnnc::plan_phases(graph);
+  auto phase_of_op = [&](rnnc::Op op, NodeId operand) {
+    for (NodeId id = 0; id < NodeId(graph.nodes.size()); ++id) {
+      if (graph.node(id).op == op && graph.node(id).operands[0] == operand) return phases[std::size_t(id)];
+    }
+    FAIL("no such node");
+    return Phase::Leaf;
+  };
+  NodeId x = -1, product = -1;
+  for (NodeId id = 0; id < NodeId(graph.nodes.size()); ++id) {
+    if (graph.node(id).op == rnnc::Op::Input) x = id;
+    if (graph.node(id).op == rnnc::Op::MatVec && graph.params[std::size_t(graph.node(id).symbol)].name == "W") product = id;
+  }
+  REQUIRE(x >= 0);
+  REQUIRE(product >= 0);
+  CHECK(phase_of_op(rnnc::Op::Tanh, x) == Phase::Hoisted);
+  CHECK(phases[std::size_t(product)] == Phase::Hoisted);
+  CHECK(phase_of_op(rnnc::Op::Add, product) == Phase::Recurrent);
+  CHECK(phase_of_op(rnnc::Op::Sigmoid, x) == Phase::Deferred);
+  CHECK(phases[std::size_t(graph.next_states[1])] == Phase::Recurrent);
+}
+
+TEST_CASE("kernel plan: the LSTM's backward keeps no derivative factor for all rows", "[plan]") {
+  // Before the rule above, i (1 - i) and the like were hoisted: 5H more
+  // floats per row written and read back.
+  std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm.cell";
+  std::string error;
+  const std::int64_t I = 4, H = 6;
+  rnnc::Graph graph = rnnc::testing::ir_of(*rnnc::read_source_file(path, error), {{"I", I}, {"H", H}});
+  rnnc::BackwardStep backward = rnnc::differentiate(graph);
+  rnnc::SequencePlan reverse = rnnc::plan_sequence(backward.graph, {});
+  // The gate adjoints (4H), read by the products after the loop, and the
+  // input adjoint (I), which one of them computes; nothing else.
+  CHECK(reverse.all_rows_floats == 4 * H + I);
+}

@@ -14,6 +14,33 @@ NodeId storage_owner(const Graph& graph, NodeId id) {
   return id;
 }
 
+// Only a product gains from running over all T·B rows at once (one large
+// GEMM); a state-independent pointwise value gains nothing there and costs
+// a write and a read of T·B rows (in a backward step, the derivative
+// factors such as i (1 - i) would cost 2.5 KB per row at H = 512). So a
+// Hoisted pointwise value stays Hoisted only when a Hoisted product reads
+// it; the others are computed where they are used: in the time loop when a
+// Recurrent value reads them (through slices too), after it otherwise.
+void compute_pointwise_where_used(const Graph& graph, std::vector<Phase>& phases) {
+  const std::size_t count = graph.nodes.size();
+  std::vector<bool> feeds_hoisted_product(count, false), read_in_loop(count, false);
+  for (NodeId id : graph.next_states) read_in_loop[std::size_t(id)] = true;  // staged in the loop
+  // Users come after their operands: going backwards, a node's users are
+  // settled before it is.
+  for (std::size_t id = count; id-- > 0;) {
+    const Node& node = graph.nodes[id];
+    bool hoisted_product = phases[id] == Phase::Hoisted && op_class(node.op) == OpClass::MatVec;
+    if (phases[id] == Phase::Hoisted && !hoisted_product && !feeds_hoisted_product[id]) {
+      phases[id] = read_in_loop[id] ? Phase::Recurrent : Phase::Deferred;
+    }
+    for (NodeId operand : node.operands) {
+      std::size_t o = std::size_t(operand);
+      if (hoisted_product || feeds_hoisted_product[id]) feeds_hoisted_product[o] = true;
+      if (phases[id] == Phase::Recurrent || (phases[id] == Phase::View && read_in_loop[id])) read_in_loop[o] = true;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<Phase> plan_phases(const Graph& graph) {
@@ -51,6 +78,7 @@ std::vector<Phase> plan_phases(const Graph& graph) {
       phase = feeds_recurrence[id] ? Phase::Recurrent : Phase::Deferred;
     }
   }
+  compute_pointwise_where_used(graph, phases);
   return phases;
 }
 

@@ -8,8 +8,12 @@
 //              computed for all rows after the time loop (e.g. the input
 //              adjoints and, as Gradient, the weight gradients of a backward
 //              step, which become one product over all rows)
-// Values that the time loop computes but later phases read are kept for all
-// rows; the rest of the loop's values live in one step's buffer.
+// A state-independent pointwise value is Hoisted only when a Hoisted product
+// reads it; otherwise it is computed where it is used (Recurrent when the
+// loop reads it, else Deferred), which saves writing and re-reading it for
+// all rows. Values that the time loop computes but later phases read are
+// kept for all rows; the rest of the loop's values live in one step's
+// buffer.
 //
 // Products of different matrices with the same operand in the same phase
 // (W_i x, W_f x, ... of a cell written gate by gate) are one GEMM over the

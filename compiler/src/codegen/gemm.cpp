@@ -88,10 +88,12 @@ class GemmEmitter {
   // gemm(M, A, a_stride, packed, C, c_stride, n, k, accumulate). The tail
   // panel (columns [n - n % NR, n)) goes through a zeroed MR × NR stack
   // tile, so that every tile runs the same unmasked code.
-  void gemm(llvm::Value* m_count, llvm::Value* a_base, llvm::Value* a_stride, llvm::Value* packed,
-            llvm::Value* c_base, llvm::Value* c_stride, llvm::Value* n, llvm::Value* k, llvm::Value* accumulate) {
+  void gemm(llvm::Value* m_count, llvm::Value* a_base, llvm::Value* a_stride, llvm::Value* a_k_stride,
+            llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, llvm::Value* n, llvm::Value* k,
+            llvm::Value* accumulate) {
     a_base_ = a_base;
     a_stride_ = a_stride;
+    a_k_stride_ = a_k_stride;
     c_base_ = c_base;
     c_stride_ = c_stride;
     const std::int64_t nr = schedule_.panel_width(), kc = schedule_.k_block, mc = schedule_.m_block;
@@ -180,12 +182,14 @@ class GemmEmitter {
       llvm::Value* tile = a_tile(m0, m, k_length);
       std::vector<llvm::Value*> sources;
       for (int r = 0; r < rows; ++r) {
-        sources.push_back(at(a_base_, b_.CreateAdd(b_.CreateMul(b_.CreateAdd(m, i64(r)), a_stride_), k0)));
+        sources.push_back(at(a_base_, b_.CreateAdd(b_.CreateMul(b_.CreateAdd(m, i64(r)), a_stride_),
+                                                   b_.CreateMul(k0, a_k_stride_))));
       }
       scalar_loop(k_length, "gemm_pack_a", [&](llvm::Value* kk) {
         llvm::Value* step = at(tile, b_.CreateMul(kk, i64(rows)));
+        llvm::Value* k_offset = b_.CreateMul(kk, a_k_stride_);
         for (int r = 0; r < rows; ++r) {
-          llvm::Value* value = b_.CreateAlignedLoad(f32_, at(sources[std::size_t(r)], kk), llvm::Align(4));
+          llvm::Value* value = b_.CreateAlignedLoad(f32_, at(sources[std::size_t(r)], k_offset), llvm::Align(4));
           b_.CreateAlignedStore(value, at(step, i64(r)), llvm::Align(4));
         }
       });
@@ -339,7 +343,8 @@ class GemmEmitter {
   llvm::Type* f32_;
   llvm::Type* i64_;
   llvm::FixedVectorType* vector_;
-  llvm::Value *a_base_ = nullptr, *a_stride_ = nullptr, *c_base_ = nullptr, *c_stride_ = nullptr;
+  llvm::Value *a_base_ = nullptr, *a_stride_ = nullptr, *a_k_stride_ = nullptr, *c_base_ = nullptr,
+              *c_stride_ = nullptr;
   llvm::Value *spill_ = nullptr, *tail_columns_ = nullptr, *a_packed_ = nullptr;
 };
 
@@ -391,17 +396,17 @@ llvm::Function* gemm_function(llvm::Module& module, const GemmSchedule& schedule
   llvm::LLVMContext& context = module.getContext();
   llvm::Type* ptr = llvm::PointerType::getUnqual(context);
   llvm::Type* i64 = llvm::Type::getInt64Ty(context);
-  llvm::Type* params[] = {i64, ptr, i64, ptr, ptr, i64, i64, i64, llvm::Type::getInt1Ty(context)};
+  llvm::Type* params[] = {i64, ptr, i64, i64, ptr, ptr, i64, i64, i64, llvm::Type::getInt1Ty(context)};
   auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), params, false);
   return shared_function(module, "rnnc.gemm." + schedule_suffix(schedule), type, [&](llvm::Function* f) {
-    f->addParamAttr(4, llvm::Attribute::NoAlias);  // C overlaps neither A nor packed
+    f->addParamAttr(5, llvm::Attribute::NoAlias);  // C overlaps neither A nor packed
     if (schedule.vector_width * 32 > 256) {
       f->addFnAttr("min-legal-vector-width", std::to_string(schedule.vector_width * 32));
     }
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", f));
     GemmEmitter(b, f, schedule)
         .gemm(f->getArg(0), f->getArg(1), f->getArg(2), f->getArg(3), f->getArg(4), f->getArg(5), f->getArg(6),
-              f->getArg(7), f->getArg(8));
+              f->getArg(7), f->getArg(8), f->getArg(9));
     b.CreateRetVoid();
   });
 }
@@ -417,11 +422,11 @@ void emit_pack_weights(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* W, 
 }
 
 void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Value* a_base, llvm::Value* a_stride,
-               llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n, std::int64_t k,
-               bool accumulate, const GemmSchedule& schedule) {
+               llvm::Value* a_k_stride, llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n,
+               std::int64_t k, bool accumulate, const GemmSchedule& schedule) {
   RNNC_ASSERT(n >= 1 && k >= 1, "GEMM needs n >= 1 and k >= 1");
   llvm::Function* gemm = gemm_function(*f->getParent(), schedule);
-  b.CreateCall(gemm, {M, a_base, a_stride, packed, c_base, c_stride, b.getInt64(std::uint64_t(n)),
+  b.CreateCall(gemm, {M, a_base, a_stride, a_k_stride, packed, c_base, c_stride, b.getInt64(std::uint64_t(n)),
                       b.getInt64(std::uint64_t(k)), b.getInt1(accumulate)});
 }
 

@@ -1,6 +1,9 @@
 // A register-blocked GEMM emitted as LLVM IR: C (=, +=) A Wᵀ with W a
-// parameter matrix in PyTorch layout (row-major [n][k]) and A, C row-strided
-// buffers with a runtime row count M. No BLAS: the kernel is its own.
+// parameter matrix in PyTorch layout (row-major [n][k]), A a strided buffer
+// (A[m][kk] at A + m·a_stride + kk·a_k_stride: row-major, or the transpose
+// of a row-major matrix, read without transposing it first) and C a
+// row-strided buffer, with a runtime row count M. No BLAS: the kernel is
+// its own.
 //
 // W is packed once (per weight update) into column panels of NR = tile_vectors
 // · vector_width output columns each, ceil(n / NR) panels:
@@ -94,22 +97,23 @@ void emit_pack_weights(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* W, 
 
 // Emits, at the builder's insertion point, a call that computes C[m][j] (=,
 // or += when `accumulate`) Σ_kk A[m][kk] · W[j][kk] for 0 <= m < M,
-// 0 <= j < n, with row m of A at a_base + m·a_stride and row m of C at
-// c_base + m·c_stride. M, a_stride and c_stride are i64 values in floats
+// 0 <= j < n, with A[m][kk] at a_base + m·a_stride + kk·a_k_stride and row m
+// of C at c_base + m·c_stride. M, the strides and c_stride are i64 values in floats
 // (M <= 0: nothing is done); `packed` holds W as emit_pack_weights left it.
 // Only columns [0, n) of rows [0, M) of C are read or written (C is read
 // only when accumulating or k > k_block); C's rows must not overlap each
 // other (c_stride >= n), A or packed. n, k >= 1. `f` is the function being
 // emitted (its module receives the shared GEMM function).
 void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Value* a_base, llvm::Value* a_stride,
-               llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n, std::int64_t k,
-               bool accumulate, const GemmSchedule& schedule);
+               llvm::Value* a_k_stride, llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n,
+               std::int64_t k, bool accumulate, const GemmSchedule& schedule);
 
 // The shared functions themselves, created on first use, for callers that
 // have n or k only at run time:
 //   void pack(ptr W, ptr packed, i64 n, i64 k, i64 row_stride, i64 k_stride)
 //     (element [j][kk] of W at W + j·row_stride + kk·k_stride)
-//   void gemm(i64 M, ptr A, i64 a_stride, ptr packed, ptr C, i64 c_stride, i64 n, i64 k, i1 accumulate)
+//   void gemm(i64 M, ptr A, i64 a_stride, i64 a_k_stride, ptr packed, ptr C, i64 c_stride, i64 n, i64 k,
+//             i1 accumulate)
 // with the meaning above (n, k >= 1; k = 0 writes nothing, even when not
 // accumulating). For an AVX-512 schedule the GEMM
 // has "min-legal-vector-width"="512", so that CPUs tuned to prefer 256-bit

@@ -172,19 +172,20 @@ class SequenceEmitter {
     auto [begin, end] = team_->share(builder_, M);
     builder_.CreateCall(gemm_function(module_, schedule_),
                         {builder_.CreateSub(end, begin), offset(a.base, builder_.CreateMul(begin, a.stride)), a.stride,
-                         packed, offset(c.base, builder_.CreateMul(begin, c.stride)), c.stride, i64(n), i64(k),
+                         i64(1), packed, offset(c.base, builder_.CreateMul(begin, c.stride)), c.stride, i64(n), i64(k),
                          builder_.getInt1(false)});
     builder_.CreateBr(done);
     builder_.SetInsertPoint(columns_block);
-    shared_gemm(M, a.base, a.stride, packed, c.base, c.stride, n, i64(k), /*accumulate=*/false);
+    shared_gemm(M, a.base, a.stride, i64(1), packed, c.base, c.stride, n, i64(k), /*accumulate=*/false);
     builder_.CreateBr(done);
     builder_.SetInsertPoint(done);
   }
 
   // C (=, +=) A Wᵀ with the threads sharing W's panels (C's columns), then
   // a barrier.
-  void shared_gemm(llvm::Value* M, llvm::Value* a_base, llvm::Value* a_stride, llvm::Value* packed,
-                   llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n, llvm::Value* k, bool accumulate) {
+  void shared_gemm(llvm::Value* M, llvm::Value* a_base, llvm::Value* a_stride, llvm::Value* a_k_stride,
+                   llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n, llvm::Value* k,
+                   bool accumulate) {
     const std::int64_t width = schedule_.panel_width();
     auto [first_panel, end_panel] = team_->share(builder_, i64((n + width - 1) / width));
     llvm::BasicBlock* multiply = llvm::BasicBlock::Create(context_, "gemm_part", function_);
@@ -195,7 +196,7 @@ class SequenceEmitter {
     llvm::Value* end_column = builder_.CreateMul(end_panel, i64(width));
     end_column = builder_.CreateSelect(builder_.CreateICmpSLT(end_column, i64(n)), end_column, i64(n));
     builder_.CreateCall(gemm_function(module_, schedule_),
-                        {M, a_base, a_stride, offset(packed, builder_.CreateMul(first_column, k)),
+                        {M, a_base, a_stride, a_k_stride, offset(packed, builder_.CreateMul(first_column, k)),
                          offset(c_base, first_column), c_stride, builder_.CreateSub(end_column, first_column), k,
                          builder_.getInt1(accumulate)});
     builder_.CreateBr(done);
@@ -318,23 +319,18 @@ class SequenceEmitter {
       return;
     }
     // dW += Gᵀ V over all R rows, as the GEMM C = A Wᵀ with A = Gᵀ and
-    // W = Vᵀ: G is transposed into scratch, Vᵀ packed (straight from V's
-    // rows), then multiplied. Threads share the rows of the transpose, the
-    // panels of Vᵀ and the columns of dW.
+    // W = Vᵀ: A is read straight from G's rows (A[m][r] = G[r][m]: row
+    // stride 1, k stride G's row stride), Vᵀ packed straight from V's rows,
+    // then multiplied. Threads share the panels of Vᵀ and the columns of dW.
     std::int64_t rows = node.shape.rows.constant_value(), cols = node.shape.cols.constant_value();
     Strided g = strided(node.operands[0], i64(0), nullptr);
     Strided v = strided(node.operands[1], i64(0), nullptr);
-    llvm::Value* g_transposed = gradient_base_;
-    llvm::Value* packed = offset(g_transposed, builder_.CreateMul(rows_, i64(rows)));
-    plan_.gradient_floats = std::max(plan_.gradient_floats, rows + packed_floats(cols, 1, schedule_));
+    llvm::Value* packed = gradient_base_;
+    plan_.gradient_floats = std::max(plan_.gradient_floats, packed_floats(cols, 1, schedule_));
     llvm::BasicBlock* multiply = llvm::BasicBlock::Create(context_, "gradient_gemm", function_);
     llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "gradient_done", function_);
     builder_.CreateCondBr(builder_.CreateICmpSGT(rows_, i64(0)), multiply, done);
     builder_.SetInsertPoint(multiply);
-    // Products with the same G (dW_ih and dW_hh from one gate adjoint) share
-    // its transpose.
-    if (transposed_gradient_ != node.operands[0]) transpose_rows(g, rows, g_transposed);
-    transposed_gradient_ = node.operands[0];
     const std::int64_t width = schedule_.panel_width();
     auto [first_panel, end_panel] = team_->share(builder_, i64((cols + width - 1) / width));
     loop(builder_.CreateSub(end_panel, first_panel), "pack_gradient_operand", [&](llvm::Value* i) {
@@ -347,31 +343,9 @@ class SequenceEmitter {
                            columns, rows_, i64(1), v.stride});
     });
     team_->barrier(builder_);
-    shared_gemm(i64(rows), g_transposed, rows_, packed, target, i64(cols), cols, rows_, /*accumulate=*/true);
+    shared_gemm(i64(rows), g.base, i64(1), g.stride, packed, target, i64(cols), cols, rows_, /*accumulate=*/true);
     builder_.CreateBr(done);
     builder_.SetInsertPoint(done);
-  }
-
-  // out[j][r] = value of row r, element j, for all R rows; then a barrier.
-  // One block of 16 elements at a time, so that a source row's line is read
-  // once and the 16 lines being written stay in L1 (a whole row at a time
-  // writes lines a row stride apart, which share a few cache sets). The
-  // threads share the blocks.
-  void transpose_rows(const Strided& source, std::int64_t length, llvm::Value* out) {
-    constexpr std::int64_t kBlock = 16;
-    loop_share(i64((length + kBlock - 1) / kBlock), "transpose_blocks", [&](llvm::Value* block) {
-      llvm::Value* first = builder_.CreateMul(block, i64(kBlock));
-      llvm::Value* count = builder_.CreateSub(i64(length), first);
-      count = builder_.CreateSelect(builder_.CreateICmpSLT(count, i64(kBlock)), count, i64(kBlock));
-      loop(rows_, "transpose_rows", [&](llvm::Value* r) {
-        llvm::Value* row = offset(source.base, builder_.CreateAdd(builder_.CreateMul(r, source.stride), first));
-        loop(count, "transpose_elements", [&](llvm::Value* i) {
-          llvm::Value* j = builder_.CreateAdd(first, i);
-          store(offset(out, builder_.CreateMul(j, rows_)), r, element({row, nullptr, length}, i));
-        });
-      });
-    });
-    team_->barrier(builder_);
   }
 
   // ---- values ---------------------------------------------------------------
@@ -618,7 +592,6 @@ class SequenceEmitter {
   llvm::Value* gradient_base_ = nullptr;
   const ThreadTeam* team_ = nullptr;
   bool in_step_ = false;
-  NodeId transposed_gradient_ = -1;  // whose transpose the gradient scratch holds
 };
 
 }  // namespace
