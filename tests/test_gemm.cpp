@@ -384,6 +384,63 @@ TEST_CASE("GEMM with other schedules", "[gemm]") {
   }
 }
 
+TEST_CASE("GEMM computes several column segments in one call", "[gemm]") {
+  // What a block of hidden units asks for: columns [s·stride + first,
+  // s·stride + first + n) of C for every segment s, from the same packed W;
+  // no other column of C is touched.
+  using SegmentFunction = void (*)(std::int64_t m, const float* a, const float* packed, float* c, std::int64_t n,
+                                   std::int64_t segments, std::int64_t stride);
+  JitModule module = compile({}, [](llvm::Module& m, const rnnc::GemmSchedule& schedule) {
+    llvm::LLVMContext& context = m.getContext();
+    llvm::Type* ptr = llvm::PointerType::getUnqual(context);
+    llvm::Type* i64 = llvm::Type::getInt64Ty(context);
+    auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {i64, ptr, ptr, ptr, i64, i64, i64}, false);
+    auto* f = llvm::Function::Create(type, llvm::Function::ExternalLinkage, "segments", m);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", f));
+    const std::int64_t k = 37;
+    // A row-major [M][k], C rows of 4·64 + 16 floats.
+    b.CreateCall(rnnc::gemm_function(m, schedule),
+                 {f->getArg(0), f->getArg(1), b.getInt64(k), b.getInt64(1), f->getArg(2), f->getArg(3),
+                  b.getInt64(4 * 64 + 16), f->getArg(4), b.getInt64(k), f->getArg(5), f->getArg(6), b.getInt1(false)});
+    b.CreateRetVoid();
+  });
+  auto segments = module.lookup<SegmentFunction>("segments");
+  const std::int64_t k = 37, columns = 4 * 64 + 16, nr = module.schedule.panel_width();
+  std::mt19937 random(3);
+  std::vector<float> w = random_floats(std::size_t(columns * k), random);
+  std::vector<float> packed(std::size_t(rnnc::packed_floats(columns, k, module.schedule)));
+  JitModule packer = compile({}, [&](llvm::Module& m, const rnnc::GemmSchedule& schedule) {
+    add_gemm(m, "pack", columns, k, false, schedule, Body::PackOnly);
+  });
+  packer.lookup<GemmFunction>("pack")(w.data(), packed.data(), nullptr, 0, nullptr, 0, 0, 1);
+  for (std::int64_t m : {std::int64_t(1), std::int64_t(7), std::int64_t(64)}) {
+    for (std::int64_t first_panel : {std::int64_t(0), std::int64_t(1)}) {
+      const std::int64_t stride = 64, count = 4, n = nr;
+      const std::int64_t first = first_panel * nr;
+      std::vector<float> a = random_floats(std::size_t(m * k), random);
+      std::vector<float> c(std::size_t(m * columns), 777.0f);
+      segments(m, a.data(), packed.data() + first * k, c.data() + first, n, count, stride);
+      int wrong = 0;
+      for (std::int64_t r = 0; r < m; ++r) {
+        for (std::int64_t j = 0; j < columns; ++j) {
+          std::int64_t in_segment = j - first;
+          bool written = in_segment >= 0 && in_segment % stride < n && in_segment / stride < count;
+          double expected = 777.0;
+          if (written) {
+            expected = 0.0;
+            for (std::int64_t kk = 0; kk < k; ++kk) expected += double(a[std::size_t(r * k + kk)]) * w[std::size_t(j * k + kk)];
+          }
+          if (std::fabs(c[std::size_t(r * columns + j)] - expected) > 1e-4 && wrong++ < 5) {
+            FAIL_CHECK("M=" << m << " first=" << first << " C[" << r << "][" << j << "] = " << c[std::size_t(r * columns + j)]
+                            << ", expected " << expected);
+          }
+        }
+      }
+      CHECK(wrong == 0);
+    }
+  }
+}
+
 TEST_CASE("GEMM for AVX-512 uses 512-bit registers and fused multiply-adds", "[gemm]") {
   // Skylake-AVX512 prefers 256-bit vectors; the emitter must still get zmm.
   JitModule module = compile(

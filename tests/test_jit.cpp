@@ -45,6 +45,29 @@ TEST_CASE("JIT kernels equal the interpreter for every shipped cell", "[jit]") {
   }
 }
 
+// A step whose values are elementwise over blocks of hidden units runs
+// block by block, each thread taking whole GEMM panels of units
+// (SequencePlan::step_unit). Extents that are two panels wide (32 on the
+// host's 16-wide panels, 16 on plain x86-64's 8-wide ones), so that two
+// threads split the units and a third gets none.
+TEST_CASE("JIT kernels by blocks of hidden units equal the interpreter", "[jit]") {
+  for (const std::string& path : shipped_cells()) {
+    for (const auto& [extent, cpu] : {std::pair<std::int64_t, std::string>{32, ""}, {16, "x86-64"}}) {
+      INFO(path << " extent " << extent << " cpu '" << cpu << "'");
+      rnnc::Cell cell = rnnc::Cell::from_file(path, all_dimensions(path, extent), {cpu, ""});
+      for (auto [steps, batch] : {std::pair{3, 1}, std::pair{2, 5}}) {
+        for (int threads : {1, 2, 3}) require_verified(cell, steps, batch, threads);
+      }
+    }
+  }
+  for (std::uint32_t seed = 1; seed <= 40; ++seed) {
+    rnnc::testing::RandomCell random = rnnc::testing::generate_random_cell(seed);
+    INFO(random.text);
+    rnnc::Cell cell({"random.cell", random.text}, {{"I", 3 + seed % 5}, {"H", 16}}, {"x86-64", ""});
+    require_verified(cell, 1 + seed % 3, 1 + seed % 4, 1 + int(seed % 3));
+  }
+}
+
 TEST_CASE("JIT kernels equal the interpreter for random cells", "[jit][random]") {
   for (std::uint32_t seed = 1; seed <= 60; ++seed) {
     rnnc::testing::RandomCell random = rnnc::testing::generate_random_cell(seed);

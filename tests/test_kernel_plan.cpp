@@ -112,3 +112,24 @@ TEST_CASE("kernel plan: the LSTM's backward keeps no derivative factor for all r
   // input adjoint (I), which one of them computes; nothing else.
   CHECK(reverse.all_rows_floats == 4 * H + I);
 }
+
+TEST_CASE("kernel plan: the step period (blocks of hidden units) of the shipped cells", "[plan]") {
+  // U = H where every value of the step is elementwise over the gate blocks
+  // of products of states; none where a step reads a whole vector (a mean,
+  // a product of a value of the step, a product of a concatenation).
+  const std::int64_t H = 24;
+  std::vector<std::pair<std::string, std::int64_t>> expected = {
+      {"rnn", H}, {"lstm", H}, {"gru", H}, {"peephole_lstm", H}, {"lstm_per_gate", H}, {"time_lstm", H},
+      {"layernorm_lstm", 0}, {"gru_classic", 0}, {"lstm_projection", 0}, {"cifg_lstm", 0}};
+  for (const auto& [name, unit] : expected) {
+    std::string error;
+    auto source = rnnc::read_source_file(std::string(RNNC_SOURCE_DIR) + "/dsl/" + name + ".cell", error);
+    REQUIRE(source);
+    rnnc::DimensionArgs dimensions = {{"I", 5}, {"H", H}};
+    if (name == "lstm_projection") dimensions.push_back({"P", 8});
+    rnnc::Graph graph = rnnc::testing::ir_of(*source, dimensions);
+    rnnc::SequencePlan plan = rnnc::plan_sequence(graph, {graph.outputs[0].node});
+    INFO(name);
+    CHECK(plan.step_unit == unit);
+  }
+}

@@ -1,6 +1,7 @@
 #include "rnnc/kernel_plan.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "rnnc/internal_error.h"
 
@@ -18,25 +19,29 @@ NodeId storage_owner(const Graph& graph, NodeId id) {
 // GEMM); a state-independent pointwise value gains nothing there and costs
 // a write and a read of T·B rows (in a backward step, the derivative
 // factors such as i (1 - i) would cost 2.5 KB per row at H = 512). So a
-// Hoisted pointwise value stays Hoisted only when a Hoisted product reads
-// it; the others are computed where they are used: in the time loop when a
-// Recurrent value reads them (through slices too), after it otherwise.
+// pointwise vector stays Hoisted only when a Hoisted value (a product, or
+// what a product reads) reads it; the others are computed where they are
+// used: in the time loop when a Recurrent value reads them (through slices
+// too), after it otherwise. Scalars stay Hoisted: one float per row, and a
+// step whose values are all vectors can run by blocks of hidden units
+// (step_unit).
 void compute_pointwise_where_used(const Graph& graph, std::vector<Phase>& phases) {
   const std::size_t count = graph.nodes.size();
-  std::vector<bool> feeds_hoisted_product(count, false), read_in_loop(count, false);
+  std::vector<bool> read_by_hoisted(count, false), read_in_loop(count, false);
   for (NodeId id : graph.next_states) read_in_loop[std::size_t(id)] = true;  // staged in the loop
   // Users come after their operands: going backwards, a node's users are
   // settled before it is.
   for (std::size_t id = count; id-- > 0;) {
     const Node& node = graph.nodes[id];
-    bool hoisted_product = phases[id] == Phase::Hoisted && op_class(node.op) == OpClass::MatVec;
-    if (phases[id] == Phase::Hoisted && !hoisted_product && !feeds_hoisted_product[id]) {
+    if (phases[id] == Phase::Hoisted && op_class(node.op) != OpClass::MatVec && !read_by_hoisted[id] &&
+        element_count(node.shape) > 1) {
       phases[id] = read_in_loop[id] ? Phase::Recurrent : Phase::Deferred;
     }
+    bool hoisted = phases[id] == Phase::Hoisted || (phases[id] == Phase::View && read_by_hoisted[id]);
+    bool in_loop = phases[id] == Phase::Recurrent || (phases[id] == Phase::View && read_in_loop[id]);
     for (NodeId operand : node.operands) {
-      std::size_t o = std::size_t(operand);
-      if (hoisted_product || feeds_hoisted_product[id]) feeds_hoisted_product[o] = true;
-      if (phases[id] == Phase::Recurrent || (phases[id] == Phase::View && read_in_loop[id])) read_in_loop[o] = true;
+      if (hoisted) read_by_hoisted[std::size_t(operand)] = true;
+      if (in_loop) read_in_loop[std::size_t(operand)] = true;
     }
   }
 }
@@ -103,6 +108,42 @@ std::vector<std::vector<NodeId>> merged_products(const Graph& graph, const std::
     groups.push_back(std::move(group));
   }
   return groups;
+}
+
+std::int64_t step_unit(const Graph& graph, const SequencePlan& plan) {
+  std::int64_t unit = 0;
+  auto divide = [&](std::int64_t length) { unit = std::gcd(unit, length); };
+  for (NodeId id = 0; id < NodeId(graph.nodes.size()); ++id) {
+    const Node& node = graph.node(id);
+    const ValuePlacement& placement = plan.values[std::size_t(id)];
+    if (placement.phase == Phase::View) {
+      const ValuePlacement& owner = plan.values[std::size_t(storage_owner(graph, id))];
+      if (owner.phase == Phase::Recurrent) {
+        divide(node.slice_begin.constant_value());
+        divide(element_count(node.shape));
+      }
+      continue;
+    }
+    if (placement.phase != Phase::Recurrent) continue;
+    divide(element_count(node.shape));
+    switch (op_class(node.op)) {
+      case OpClass::Unary:
+      case OpClass::Binary:
+      case OpClass::Broadcast: break;
+      case OpClass::MatVec:
+        // A state is whole when the step starts; a value of the step may not be.
+        if (graph.node(node.operands[0]).op != Op::State) return 0;
+        break;
+      default: return 0;
+    }
+  }
+  for (const Symbol& state : graph.states) divide(element_count(state.shape));
+  for (NodeId sink : plan.sinks) {
+    if (plan.values[std::size_t(storage_owner(graph, sink))].phase == Phase::Recurrent) {
+      divide(element_count(graph.node(sink).shape));
+    }
+  }
+  return unit;
 }
 
 SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
@@ -179,6 +220,7 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
     }
   }
   for (const Symbol& state : graph.states) plan.state_floats += element_count(state.shape);
+  plan.step_unit = step_unit(graph, plan);
   return plan;
 }
 

@@ -90,7 +90,7 @@ class GemmEmitter {
   // tile, so that every tile runs the same unmasked code.
   void gemm(llvm::Value* m_count, llvm::Value* a_base, llvm::Value* a_stride, llvm::Value* a_k_stride,
             llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, llvm::Value* n, llvm::Value* k,
-            llvm::Value* accumulate) {
+            llvm::Value* segments, llvm::Value* segment_stride, llvm::Value* accumulate) {
     a_base_ = a_base;
     a_stride_ = a_stride;
     a_k_stride_ = a_k_stride;
@@ -130,11 +130,17 @@ class GemmEmitter {
         llvm::Value* k_length = b_.CreateSelect(b_.CreateICmpSLT(k_left, block_length), k_left, block_length);
         llvm::Value* from_c = b_.CreateOr(accumulate, b_.CreateICmpNE(kb, i64(0)));
         pack_a_block(m0, m_end, k0, k_length);
-        loop(panels, "gemm_panel", [&](llvm::Value* p) {
-          Panel panel{at(packed, b_.CreateAdd(b_.CreateMul(p, panel_floats), b_.CreateMul(k0, i64(nr)))),
-                      b_.CreateMul(p, i64(nr)), b_.CreateICmpEQ(p, full_panels)};
-          for_each_tile(m0, m_end, [&](llvm::Value* m, int rows) {
-            tile(m, rows, panel, k_length, a_tile(m0, m, k_length), from_c);
+        loop(segments, "gemm_segment", [&](llvm::Value* segment) {
+          // The segment's first column starts a panel (segment_stride % NR == 0).
+          llvm::Value* first_column = b_.CreateMul(segment, segment_stride);
+          llvm::Value* segment_panels = at(packed, b_.CreateMul(first_column, k));
+          loop(panels, "gemm_panel", [&](llvm::Value* p) {
+            Panel panel{
+                at(segment_panels, b_.CreateAdd(b_.CreateMul(p, panel_floats), b_.CreateMul(k0, i64(nr)))),
+                b_.CreateAdd(first_column, b_.CreateMul(p, i64(nr))), b_.CreateICmpEQ(p, full_panels)};
+            for_each_tile(m0, m_end, [&](llvm::Value* m, int rows) {
+              tile(m, rows, panel, k_length, a_tile(m0, m, k_length), from_c);
+            });
           });
         });
       });
@@ -396,7 +402,7 @@ llvm::Function* gemm_function(llvm::Module& module, const GemmSchedule& schedule
   llvm::LLVMContext& context = module.getContext();
   llvm::Type* ptr = llvm::PointerType::getUnqual(context);
   llvm::Type* i64 = llvm::Type::getInt64Ty(context);
-  llvm::Type* params[] = {i64, ptr, i64, i64, ptr, ptr, i64, i64, i64, llvm::Type::getInt1Ty(context)};
+  llvm::Type* params[] = {i64, ptr, i64, i64, ptr, ptr, i64, i64, i64, i64, i64, llvm::Type::getInt1Ty(context)};
   auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), params, false);
   return shared_function(module, "rnnc.gemm." + schedule_suffix(schedule), type, [&](llvm::Function* f) {
     f->addParamAttr(5, llvm::Attribute::NoAlias);  // C overlaps neither A nor packed
@@ -406,7 +412,7 @@ llvm::Function* gemm_function(llvm::Module& module, const GemmSchedule& schedule
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", f));
     GemmEmitter(b, f, schedule)
         .gemm(f->getArg(0), f->getArg(1), f->getArg(2), f->getArg(3), f->getArg(4), f->getArg(5), f->getArg(6),
-              f->getArg(7), f->getArg(8), f->getArg(9));
+              f->getArg(7), f->getArg(8), f->getArg(9), f->getArg(10), f->getArg(11));
     b.CreateRetVoid();
   });
 }
@@ -427,7 +433,7 @@ void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Va
   RNNC_ASSERT(n >= 1 && k >= 1, "GEMM needs n >= 1 and k >= 1");
   llvm::Function* gemm = gemm_function(*f->getParent(), schedule);
   b.CreateCall(gemm, {M, a_base, a_stride, a_k_stride, packed, c_base, c_stride, b.getInt64(std::uint64_t(n)),
-                      b.getInt64(std::uint64_t(k)), b.getInt1(accumulate)});
+                      b.getInt64(std::uint64_t(k)), b.getInt64(1), b.getInt64(0), b.getInt1(accumulate)});
 }
 
 }  // namespace rnnc

@@ -113,9 +113,13 @@ void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Va
 //   void pack(ptr W, ptr packed, i64 n, i64 k, i64 row_stride, i64 k_stride)
 //     (element [j][kk] of W at W + j·row_stride + kk·k_stride)
 //   void gemm(i64 M, ptr A, i64 a_stride, i64 a_k_stride, ptr packed, ptr C, i64 c_stride, i64 n, i64 k,
-//             i1 accumulate)
+//             i64 segments, i64 segment_stride, i1 accumulate)
 // with the meaning above (n, k >= 1; k = 0 writes nothing, even when not
-// accumulating). For an AVX-512 schedule the GEMM
+// accumulating), done for `segments` column ranges at once: range s is
+// columns [s·segment_stride, s·segment_stride + n) of C and of W, whose
+// packed panels start at packed + s·segment_stride·k (segment_stride a
+// multiple of NR when segments > 1). One call packs A once for all of them:
+// the gate columns of a block of hidden units are one call. For an AVX-512 schedule the GEMM
 // has "min-legal-vector-width"="512", so that CPUs tuned to prefer 256-bit
 // vectors still run it on zmm registers.
 llvm::Function* gemm_pack_function(llvm::Module& module, const GemmSchedule& schedule);

@@ -1,6 +1,11 @@
 // A whole-sequence kernel: copy in the states, compute the Hoisted values
 // for all T·B rows, run the time loop over the Recurrent values, copy the
 // states out, compute the Deferred values for all rows, then the gradients.
+//
+// The states live in two buffers that swap roles every step: a step reads
+// one and writes the next states into the other, so that no thread
+// overwrites a state another may still read (the step's one barrier is
+// enough).
 #include "codegen/sequence_codegen.h"
 
 #include <algorithm>
@@ -67,10 +72,11 @@ class SequenceEmitter {
     rows_ = builder_.CreateMul(steps_, batch_, "rows");
     all_rows_base_ = scratch;
     step_base_ = offset(all_rows_base_, builder_.CreateMul(rows_, i64(plan_.all_rows_floats)));
-    state_base_ = offset(step_base_, builder_.CreateMul(batch_, i64(plan_.step_floats)));
-    staging_base_ = offset(state_base_, builder_.CreateMul(batch_, i64(plan_.state_floats)));
-    gradient_base_ = offset(staging_base_, builder_.CreateMul(batch_, i64(plan_.state_floats)));
+    state_buffers_[0] = offset(step_base_, builder_.CreateMul(batch_, i64(plan_.step_floats)));
+    state_buffers_[1] = offset(state_buffers_[0], builder_.CreateMul(batch_, i64(plan_.state_floats)));
+    gradient_base_ = offset(state_buffers_[1], builder_.CreateMul(batch_, i64(plan_.state_floats)));
 
+    states_ = state_buffers_[0];
     copy_states(/*into_kernel=*/true);
     team.barrier(builder_);
     compute_phase(Phase::Hoisted, rows_, i64(0), /*in_step=*/false);
@@ -79,8 +85,17 @@ class SequenceEmitter {
       llvm::Value* step = direction_ == TimeDirection::Forward
                               ? counter
                               : builder_.CreateSub(builder_.CreateSub(steps_, i64(1)), counter);
-      emit_step(step);
+      llvm::Value* odd = builder_.CreateTrunc(counter, builder_.getInt1Ty());
+      states_ = builder_.CreateSelect(odd, state_buffers_[1], state_buffers_[0]);
+      next_states_ = builder_.CreateSelect(odd, state_buffers_[0], state_buffers_[1]);
+      if (use_unit_blocks()) {
+        emit_unit_step(step);
+      } else {
+        emit_step(step);
+      }
     });
+    states_ = builder_.CreateSelect(builder_.CreateTrunc(steps_, builder_.getInt1Ty()), state_buffers_[1],
+                                    state_buffers_[0]);
     copy_states(/*into_kernel=*/false);
     in_step_ = false;
     compute_phase(Phase::Deferred, rows_, i64(0), /*in_step=*/false);
@@ -173,7 +188,7 @@ class SequenceEmitter {
     builder_.CreateCall(gemm_function(module_, schedule_),
                         {builder_.CreateSub(end, begin), offset(a.base, builder_.CreateMul(begin, a.stride)), a.stride,
                          i64(1), packed, offset(c.base, builder_.CreateMul(begin, c.stride)), c.stride, i64(n), i64(k),
-                         builder_.getInt1(false)});
+                         i64(1), i64(0), builder_.getInt1(false)});
     builder_.CreateBr(done);
     builder_.SetInsertPoint(columns_block);
     shared_gemm(M, a.base, a.stride, i64(1), packed, c.base, c.stride, n, i64(k), /*accumulate=*/false);
@@ -198,7 +213,7 @@ class SequenceEmitter {
     builder_.CreateCall(gemm_function(module_, schedule_),
                         {M, a_base, a_stride, a_k_stride, offset(packed, builder_.CreateMul(first_column, k)),
                          offset(c_base, first_column), c_stride, builder_.CreateSub(end_column, first_column), k,
-                         builder_.getInt1(accumulate)});
+                         i64(1), i64(0), builder_.getInt1(accumulate)});
     builder_.CreateBr(done);
     builder_.SetInsertPoint(done);
     team_->barrier(builder_);
@@ -236,43 +251,135 @@ class SequenceEmitter {
     in_step_ = true;
     llvm::Value* first_row = builder_.CreateMul(step, batch_);
     auto row_of_sample = [&](llvm::Value* sample) { return builder_.CreateAdd(first_row, sample); };
-    // States read after the loop are copied out for every row first.
+    keep_states(first_row);
+    compute_phase(Phase::Recurrent, batch_, first_row, /*in_step=*/true);
+    // Each thread writes out the samples whose values it computed.
+    loop_share(batch_, "next_states", [&](llvm::Value* sample) {
+      llvm::Value* row = row_of_sample(sample);
+      write_sinks(row, sample, /*in_step=*/true);
+      std::int64_t state_offset = 0;
+      for (std::size_t s = 0; s < graph_.states.size(); ++s) {
+        std::int64_t length = element_count(graph_.states[s].shape);
+        copy(access(graph_.next_states[s], row, sample), state_row(next_states_, sample, state_offset), length);
+        state_offset += length;
+      }
+    });
+    team_->barrier(builder_);  // the next step's products read every sample's state
+  }
+
+  // ---- the time loop by blocks of hidden units --------------------------------
+  // With a step period U (SequencePlan::step_unit) that whole GEMM panels
+  // divide, each thread takes a block of the U hidden units (whole panels,
+  // in thread order): the step's products compute just that block's
+  // columns of every gate (one GEMM call per product, the gates as column
+  // segments U apart), then the pointwise math, the sinks and the next
+  // states of those units run for every sample. A thread reads only its
+  // slice of the recurrent weights, and the step needs one barrier at any
+  // batch size. On one thread this is the plain step in another order; on
+  // two, it measured as fast as sharing the samples at B = 64 (H = 512) and
+  // as fast as sharing each product's columns (three barriers) at B = 1.
+  // (Smaller blocks, 64 columns, so that a block's gates stay
+  // in L2 between the GEMM and the pointwise loop, measured 6 % slower at
+  // H = 512, B = 64 on one Zen 3 thread: A is packed once per block and the
+  // loops are shorter.)
+  bool use_unit_blocks() const {
+    return plan_.step_unit > 0 && plan_.step_unit % schedule_.panel_width() == 0;
+  }
+
+  void emit_unit_step(llvm::Value* step) {
+    in_step_ = true;
+    const std::int64_t unit = plan_.step_unit, panel_width = schedule_.panel_width();
+    llvm::Value* first_row = builder_.CreateMul(step, batch_);
+    keep_states(first_row);
+    std::vector<NodeId> products, pointwise;
+    for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
+      if (plan_.values[std::size_t(id)].phase != Phase::Recurrent) continue;
+      (op_class(graph_.node(id).op) == OpClass::MatVec ? products : pointwise).push_back(id);
+    }
+    auto [first_panel, end_panel] = team_->share(builder_, i64(unit / panel_width));
+    llvm::Value* first_unit = builder_.CreateMul(first_panel, i64(panel_width));
+    llvm::Value* width = builder_.CreateMul(builder_.CreateSub(end_panel, first_panel), i64(panel_width));
+    if_then(builder_.CreateICmpSGT(width, i64(0)), "unit_block", [&] {
+      for (NodeId id : products) unit_block_product(id, first_row, first_unit, width);
+      loop(batch_, "unit_rows", [&](llvm::Value* sample) {
+        llvm::Value* row = builder_.CreateAdd(first_row, sample);
+        // Element g·U + first_unit + j of a value, for its g and j < width.
+        auto for_block = [&](std::int64_t length, const std::function<void(llvm::Value*)>& body) {
+          for (std::int64_t g = 0; g < length / unit; ++g) body(builder_.CreateAdd(first_unit, i64(g * unit)));
+        };
+        for (NodeId id : pointwise) {
+          for_block(element_count(graph_.node(id).shape),
+                    [&](llvm::Value* first) { compute(id, row, sample, first, width); });
+        }
+        for (std::size_t k = 0; k < plan_.sinks.size(); ++k) {
+          if (!computed_in_step(plan_.sinks[k])) continue;
+          Access sink = access(plan_.sinks[k], row, sample);
+          llvm::Value* target = row_of(sinks_, k, row);
+          for_block(sink.length, [&](llvm::Value* first) { copy_range(sink, target, first, width); });
+        }
+        for (std::size_t s = 0; s < graph_.states.size(); ++s) {
+          Access next = access(graph_.next_states[s], row, sample);
+          llvm::Value* target = state_row(next_states_, sample, state_offset(int(s)));
+          for_block(next.length, [&](llvm::Value* first) { copy_range(next, target, first, width); });
+        }
+      });
+    });
+    team_->barrier(builder_);  // the next step's products read every unit of the states
+  }
+
+  // The columns [first_unit, first_unit + width) of each U-block of product
+  // `id` (of a merged group, of its member `id`), for the step's samples:
+  // one GEMM call whose column segments are the member's U-blocks.
+  void unit_block_product(NodeId id, llvm::Value* first_row, llvm::Value* first_unit, llvm::Value* width) {
+    const Node& node = graph_.node(id);
+    std::vector<int> stack = {node.symbol};
+    NodeId owner = id;
+    for (const std::vector<NodeId>& group : plan_.product_groups) {
+      if (std::find(group.begin(), group.end(), id) == group.end()) continue;
+      stack.clear();
+      for (NodeId member : group) stack.push_back(graph_.node(member).symbol);
+      owner = group.front();
+    }
+    bool transposed = node.op == Op::MatVecT;
+    const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
+    std::int64_t k = transposed ? shape.rows.constant_value() : shape.cols.constant_value();
+    // The member's columns within the group's results (and packed panels).
+    std::int64_t member_column = plan_.values[std::size_t(id)].offset - plan_.values[std::size_t(owner)].offset;
+    llvm::Value* first_column = builder_.CreateAdd(i64(member_column), first_unit);
+    Strided a = strided(node.operands[0], first_row, i64(0));
+    Strided c = strided(owner, first_row, i64(0));
+    llvm::Value* packed = offset(packed_weights_, builder_.CreateAdd(i64(packing_.offset(stack, transposed)),
+                                                                     builder_.CreateMul(first_column, i64(k))));
+    builder_.CreateCall(gemm_function(module_, schedule_),
+                        {batch_, a.base, a.stride, i64(1), packed, offset(c.base, first_column), c.stride, width,
+                         i64(k), i64(element_count(node.shape) / plan_.step_unit), i64(plan_.step_unit),
+                         builder_.getInt1(false)});
+  }
+
+  // States read after the loop are copied out for every row of the step
+  // first (each thread its samples; nothing in the step writes them).
+  void keep_states(llvm::Value* first_row) {
     loop_share(batch_, "keep_states", [&](llvm::Value* sample) {
       for (NodeId id = 0; id < NodeId(graph_.nodes.size()); ++id) {
         const Node& node = graph_.node(id);
         if (node.op != Op::State || !plan_.values[std::size_t(id)].all_rows) continue;
-        copy(state_access(node.symbol, sample), stored(id, row_of_sample(sample), sample), element_count(node.shape));
+        copy(state_access(node.symbol, sample), stored(id, builder_.CreateAdd(first_row, sample), sample),
+             element_count(node.shape));
       }
     });
-    compute_phase(Phase::Recurrent, batch_, first_row, /*in_step=*/true);
-    // Each thread stages and commits the samples whose values it computed.
-    loop_share(batch_, "stage", [&](llvm::Value* sample) {
-      llvm::Value* row = row_of_sample(sample);
-      write_sinks(row, sample, /*in_step=*/true);
-      // Next states go to a staging area first: one state's next value may
-      // read another state, which must not be overwritten yet.
-      std::int64_t state_offset = 0;
-      for (std::size_t s = 0; s < graph_.states.size(); ++s) {
-        std::int64_t length = element_count(graph_.states[s].shape);
-        copy(access(graph_.next_states[s], row, sample), state_row(staging_base_, sample, state_offset), length);
-        state_offset += length;
-      }
-    });
-    loop_share(batch_, "commit", [&](llvm::Value* sample) {
-      copy({state_row(staging_base_, sample, 0), nullptr, plan_.state_floats}, state_row(state_base_, sample, 0),
-           plan_.state_floats);
-    });
-    team_->barrier(builder_);  // the next step's products read every sample's state
+  }
+
+  bool computed_in_step(NodeId sink) const {
+    NodeId owner = sink;
+    while (graph_.node(owner).op == Op::Slice) owner = graph_.node(owner).operands[0];
+    return plan_.values[std::size_t(owner)].phase == Phase::Recurrent;
   }
 
   // A sink is written in the time loop when the loop computes it, else after.
   void write_sinks(llvm::Value* row, llvm::Value* sample, bool in_step) {
     for (std::size_t k = 0; k < plan_.sinks.size(); ++k) {
       NodeId id = plan_.sinks[k];
-      NodeId owner = id;
-      while (graph_.node(owner).op == Op::Slice) owner = graph_.node(owner).operands[0];
-      bool computed_in_step = plan_.values[std::size_t(owner)].phase == Phase::Recurrent;
-      if (computed_in_step != in_step) continue;
+      if (computed_in_step(id) != in_step) continue;
       std::int64_t length = element_count(graph_.node(id).shape);
       copy(access(id, row, sample), row_of(sinks_, k, row), length);
     }
@@ -286,7 +393,7 @@ class SequenceEmitter {
         std::int64_t length = element_count(graph_.states[s].shape);
         llvm::Value* caller = offset(argument(into_kernel ? initial_states_ : final_states_, s),
                                      builder_.CreateMul(sample, i64(length)));
-        llvm::Value* kernel = state_row(state_base_, sample, state_offset);
+        llvm::Value* kernel = state_row(states_, sample, state_offset);
         if (into_kernel) {
           copy({caller, nullptr, length}, kernel, length);
         } else {
@@ -368,7 +475,7 @@ class SequenceEmitter {
   }
 
   Access state_access(int state, llvm::Value* sample) {
-    return {state_row(state_base_, sample, state_offset(state)), nullptr,
+    return {state_row(states_, sample, state_offset(state)), nullptr,
             element_count(graph_.states[std::size_t(state)].shape)};
   }
 
@@ -391,20 +498,34 @@ class SequenceEmitter {
   }
 
   // ---- one node for one row -------------------------------------------------
-  void compute(NodeId id, llvm::Value* row, llvm::Value* sample) {
+  // All of its elements, or for an elementwise node (unary, binary,
+  // broadcast) the `count` elements from `first`.
+  void compute(NodeId id, llvm::Value* row, llvm::Value* sample, llvm::Value* first = nullptr,
+               llvm::Value* count = nullptr) {
     const Node& node = graph_.node(id);
     llvm::Value* destination = stored(id, row, sample);
     std::int64_t length = element_count(node.shape);
     std::vector<Access> operands;
     for (NodeId operand : node.operands) operands.push_back(access(operand, row, sample));
+    if (!first) {
+      first = i64(0);
+      count = i64(length);
+    }
+    auto elements = [&](const char* name, const std::function<llvm::Value*(llvm::Value*)>& value) {
+      loop(count, name, [&](llvm::Value* i) {
+        llvm::Value* j = builder_.CreateAdd(first, i);
+        store(destination, j, value(j));
+      });
+    };
     switch (op_class(node.op)) {
       case OpClass::Unary:
-        loop(i64(length), "unary", [&](llvm::Value* j) { store(destination, j, unary(node.op, element(operands[0], j))); });
+        elements("unary", [&](llvm::Value* j) { return unary(node.op, element(operands[0], j)); });
         return;
       case OpClass::Binary:
-        loop(i64(length), "binary", [&](llvm::Value* j) {
-          store(destination, j, binary(node.op, element(operands[0], j), element(operands[1], j)));
-        });
+        elements("binary", [&](llvm::Value* j) { return binary(node.op, element(operands[0], j), element(operands[1], j)); });
+        return;
+      case OpClass::Broadcast:
+        elements("broadcast", [&](llvm::Value*) { return element(operands[0], i64(0)); });
         return;
       case OpClass::Concat: {
         std::int64_t position = 0;
@@ -421,9 +542,6 @@ class SequenceEmitter {
         return;
       }
       case OpClass::Softmax: softmax(operands[0], destination, length); return;
-      case OpClass::Broadcast:
-        loop(i64(length), "broadcast", [&](llvm::Value* j) { store(destination, j, element(operands[0], i64(0))); });
-        return;
       case OpClass::Pad: {
         loop(i64(length), "pad", [&](llvm::Value* j) { store(destination, j, llvm::ConstantFP::get(f32_, 0.0)); });
         copy(operands[0], offset(destination, i64(node.slice_begin.constant_value())), operands[0].length);
@@ -540,7 +658,15 @@ class SequenceEmitter {
   }
 
   void copy(const Access& source, llvm::Value* destination, std::int64_t length) {
-    loop(i64(length), "copy", [&](llvm::Value* j) { store(destination, j, element(source, j)); });
+    copy_range(source, destination, i64(0), i64(length));
+  }
+
+  // Elements [first, first + count).
+  void copy_range(const Access& source, llvm::Value* destination, llvm::Value* first, llvm::Value* count) {
+    loop(count, "copy", [&](llvm::Value* i) {
+      llvm::Value* j = builder_.CreateAdd(first, i);
+      store(destination, j, element(source, j));
+    });
   }
 
   llvm::Value* state_row(llvm::Value* base, llvm::Value* sample, std::int64_t state_offset) {
@@ -563,6 +689,16 @@ class SequenceEmitter {
 
   void loop(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body) {
     emit_loop(builder_, count, name, body);
+  }
+
+  void if_then(llvm::Value* condition, const char* name, const std::function<void()>& body) {
+    llvm::BasicBlock* then = llvm::BasicBlock::Create(context_, name, function_);
+    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, std::string(name) + "_done", function_);
+    builder_.CreateCondBr(condition, then, done);
+    builder_.SetInsertPoint(then);
+    body();
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
   }
 
   // The loop over [0, count) with each thread running its share.
@@ -588,7 +724,9 @@ class SequenceEmitter {
   llvm::Value *steps_ = nullptr, *batch_ = nullptr, *rows_ = nullptr, *sources_ = nullptr;
   llvm::Value *initial_states_ = nullptr, *final_states_ = nullptr, *sinks_ = nullptr;
   llvm::Value *params_ = nullptr, *param_gradients_ = nullptr, *packed_weights_ = nullptr;
-  llvm::Value *all_rows_base_ = nullptr, *step_base_ = nullptr, *state_base_ = nullptr, *staging_base_ = nullptr;
+  llvm::Value *all_rows_base_ = nullptr, *step_base_ = nullptr;
+  llvm::Value* state_buffers_[2] = {nullptr, nullptr};
+  llvm::Value *states_ = nullptr, *next_states_ = nullptr;  // this step's, and where its next states go
   llvm::Value* gradient_base_ = nullptr;
   const ThreadTeam* team_ = nullptr;
   bool in_step_ = false;
