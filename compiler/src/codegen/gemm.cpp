@@ -40,6 +40,9 @@ std::int64_t packed_floats(std::int64_t n, std::int64_t k, const GemmSchedule& s
 
 namespace {
 
+// Panels a single row runs at once (row_tile).
+constexpr int kRowPanels = 4;
+
 void check_schedule(const GemmSchedule& s) {
   RNNC_ASSERT((s.vector_width == 4 || s.vector_width == 8 || s.vector_width == 16) && s.tile_rows >= 1 &&
                   s.tile_vectors >= 1 && s.k_block >= 1 && s.m_block >= s.tile_rows && s.m_block % s.tile_rows == 0,
@@ -134,10 +137,22 @@ class GemmEmitter {
           // The segment's first column starts a panel (segment_stride % NR == 0).
           llvm::Value* first_column = b_.CreateMul(segment, segment_stride);
           llvm::Value* segment_panels = at(packed, b_.CreateMul(first_column, k));
-          loop(panels, "gemm_panel", [&](llvm::Value* p) {
-            Panel panel{
+          auto panel_at = [&](llvm::Value* p) {
+            return Panel{
                 at(segment_panels, b_.CreateAdd(b_.CreateMul(p, panel_floats), b_.CreateMul(k0, i64(nr)))),
                 b_.CreateAdd(first_column, b_.CreateMul(p, i64(nr))), b_.CreateICmpEQ(p, full_panels)};
+          };
+          // A single row (a step at batch 1) reads W at the speed of
+          // memory: kRowPanels panels at a time are that many streams and
+          // independent chains of multiply-adds instead of one.
+          llvm::Value* single_row = b_.CreateICmpEQ(b_.CreateSub(m_end, m0), i64(1));
+          llvm::Value* grouped = b_.CreateSelect(
+              single_row, b_.CreateMul(b_.CreateUDiv(full_panels, i64(kRowPanels)), i64(kRowPanels)), i64(0));
+          loop(b_.CreateUDiv(grouped, i64(kRowPanels)), "gemm_row_panels", [&](llvm::Value* group) {
+            row_tile(m0, b_.CreateMul(group, i64(kRowPanels)), panel_at, k_length, a_tile(m0, m0, k_length), from_c);
+          });
+          loop(b_.CreateSub(panels, grouped), "gemm_panel", [&](llvm::Value* i) {
+            Panel panel = panel_at(b_.CreateAdd(grouped, i));
             for_each_tile(m0, m_end, [&](llvm::Value* m, int rows) {
               tile(m, rows, panel, k_length, a_tile(m0, m, k_length), from_c);
             });
@@ -300,6 +315,67 @@ class GemmEmitter {
       }
     }
     if_then(panel.tail, "gemm_tail_out", [&] { copy_tail(c_tile, rows, /*into_spill=*/false); });
+  }
+
+  // Row m × kRowPanels full panels from first_panel: like tile() with one
+  // row, over several panels at once.
+  void row_tile(llvm::Value* m, llvm::Value* first_panel, const std::function<Panel(llvm::Value*)>& panel_at,
+                llvm::Value* k_length, llvm::Value* a_tile, llvm::Value* from_c) {
+    const int width = schedule_.vector_width, vectors = schedule_.tile_vectors;
+    const std::int64_t nr = schedule_.panel_width();
+    const std::size_t count = std::size_t(kRowPanels) * std::size_t(vectors);
+    std::vector<Panel> group;
+    for (int g = 0; g < kRowPanels; ++g) group.push_back(panel_at(b_.CreateAdd(first_panel, i64(g))));
+    llvm::Value* zero = llvm::Constant::getNullValue(vector_);
+    llvm::BasicBlock* preheader = b_.GetInsertBlock();
+    llvm::BasicBlock* body = block("gemm_row_k");
+    llvm::BasicBlock* done = block("gemm_row_k_done");
+    b_.CreateBr(body);
+    b_.SetInsertPoint(body);
+    llvm::PHINode* kk = b_.CreatePHI(i64_, 2, "kk");
+    kk->addIncoming(i64(0), preheader);
+    std::vector<llvm::PHINode*> accumulators;
+    for (std::size_t i = 0; i < count; ++i) {
+      accumulators.push_back(b_.CreatePHI(vector_, 2, "acc"));
+      accumulators.back()->addIncoming(zero, preheader);
+    }
+    llvm::Function* fmuladd = llvm::Intrinsic::getDeclaration(f_->getParent(), llvm::Intrinsic::fmuladd, {vector_});
+    llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_tile, kk), llvm::Align(4));
+    llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
+    std::vector<llvm::Value*> sums(count);
+    for (int g = 0; g < kRowPanels; ++g) {
+      llvm::Value* b_row = at(group[std::size_t(g)].base, b_.CreateMul(kk, i64(nr)));
+      for (int v = 0; v < vectors; ++v) {
+        std::size_t i = std::size_t(g * vectors + v);
+        llvm::Value* w = b_.CreateAlignedLoad(vector_, at(b_row, i64(std::int64_t(v) * width)), llvm::Align(4));
+        sums[i] = b_.CreateCall(fmuladd, {splat, w, accumulators[i]});
+      }
+    }
+    llvm::Value* kk_next = b_.CreateAdd(kk, i64(1));
+    kk->addIncoming(kk_next, body);
+    for (std::size_t i = 0; i < count; ++i) accumulators[i]->addIncoming(sums[i], body);
+    keep_rolled(b_.CreateCondBr(b_.CreateICmpSLT(kk_next, k_length), body, done));
+    b_.SetInsertPoint(done);
+
+    llvm::Value* c_row = at(c_base_, b_.CreateMul(m, c_stride_));
+    auto address = [&](int g, int v) {
+      return at(c_row, b_.CreateAdd(group[std::size_t(g)].column, i64(std::int64_t(v) * width)));
+    };
+    if_then(from_c, "gemm_row_add_c", [&] {
+      for (int g = 0; g < kRowPanels; ++g) {
+        for (int v = 0; v < vectors; ++v) {
+          llvm::Value* c = b_.CreateAlignedLoad(vector_, address(g, v), llvm::Align(4));
+          b_.CreateAlignedStore(b_.CreateFAdd(c, sums[std::size_t(g * vectors + v)]), address(g, v), llvm::Align(4));
+        }
+      }
+    });
+    if_then(b_.CreateNot(from_c), "gemm_row_store_c", [&] {
+      for (int g = 0; g < kRowPanels; ++g) {
+        for (int v = 0; v < vectors; ++v) {
+          b_.CreateAlignedStore(sums[std::size_t(g * vectors + v)], address(g, v), llvm::Align(4));
+        }
+      }
+    });
   }
 
   // Copies the tail panel's real columns of `rows` rows between C (row 0 at

@@ -23,6 +23,9 @@
 //       micro-kernel instead of one per row: 35–55 → 75–82 GFLOP/s at
 //       M = 3200 on Zen 3)
 //       for each panel (NR columns)          kc·NR floats of W stay in L1
+//         (a single row: 4 full panels at a time, a 1 × 4·NR tile: four
+//         streams of W and four times the independent multiply-add chains,
+//         for batch-1 steps that stream W from L3 or memory)
 //         for each MR-row tile of [m0, m0+mc), then a tile of 4, 2, 1 rows
 //         (each power of two below MR) for the rest:
 //           prefetch the tile's lines of C (for writing);
@@ -42,7 +45,7 @@
 // once per module and schedule, as internal noinline functions taking n and
 // k at run time ("rnnc.gemm.<schedule>", "rnnc.gemm_pack.<NR>");
 // emit_gemm and emit_pack_weights emit calls to them. The GEMM holds
-// 1 + log2(MR) micro-kernels (MR, 4, 2, 1 rows), each a rolled k loop; every
+// 2 + log2(MR) micro-kernels (MR, 4, 2, 1 rows, one row × 4 panels), each a rolled k loop; every
 // loop is marked not to be unrolled. The multiply-adds are llvm.fmuladd:
 // fused where the target has FMA, a multiply and an add elsewhere (never a
 // call to fmaf). prepare_module gives the helpers the target's attributes
