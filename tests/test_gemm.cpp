@@ -428,11 +428,13 @@ TEST_CASE("GEMM computes several column segments in one call", "[gemm]") {
           double expected = 777.0;
           if (written) {
             expected = 0.0;
-            for (std::int64_t kk = 0; kk < k; ++kk) expected += double(a[std::size_t(r * k + kk)]) * w[std::size_t(j * k + kk)];
+            for (std::int64_t kk = 0; kk < k; ++kk) {
+              expected += double(a[std::size_t(r * k + kk)]) * w[std::size_t(j * k + kk)];
+            }
           }
           if (std::fabs(c[std::size_t(r * columns + j)] - expected) > 1e-4 && wrong++ < 5) {
-            FAIL_CHECK("M=" << m << " first=" << first << " C[" << r << "][" << j << "] = " << c[std::size_t(r * columns + j)]
-                            << ", expected " << expected);
+            FAIL_CHECK("M=" << m << " first=" << first << " C[" << r << "][" << j
+                            << "] = " << c[std::size_t(r * columns + j)] << ", expected " << expected);
           }
         }
       }

@@ -87,8 +87,9 @@ TEST_CASE("kernel plan: a state-independent pointwise value is hoisted only when
   };
   NodeId x = -1, product = -1;
   for (NodeId id = 0; id < NodeId(graph.nodes.size()); ++id) {
-    if (graph.node(id).op == rnnc::Op::Input) x = id;
-    if (graph.node(id).op == rnnc::Op::MatVec && graph.params[std::size_t(graph.node(id).symbol)].name == "W") product = id;
+    const rnnc::Node& node = graph.node(id);
+    if (node.op == rnnc::Op::Input) x = id;
+    if (node.op == rnnc::Op::MatVec && graph.params[std::size_t(node.symbol)].name == "W") product = id;
   }
   REQUIRE(x >= 0);
   REQUIRE(product >= 0);

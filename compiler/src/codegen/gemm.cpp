@@ -244,39 +244,26 @@ class GemmEmitter {
     auto index = [&](int r, int v) { return std::size_t(r) * std::size_t(vectors) + std::size_t(v); };
 
     // The k loop: broadcast A[r][kk], multiply-add with the panel's vectors.
-    llvm::Value* zero = llvm::Constant::getNullValue(vector_);
-    llvm::BasicBlock* preheader = b_.GetInsertBlock();
-    llvm::BasicBlock* body = block("gemm_k");
-    llvm::BasicBlock* done = block("gemm_k_done");
-    b_.CreateBr(body);
-    b_.SetInsertPoint(body);
-    llvm::PHINode* kk = b_.CreatePHI(i64_, 2, "kk");
-    kk->addIncoming(i64(0), preheader);
-    std::vector<llvm::PHINode*> accumulators;
-    for (std::size_t i = 0; i < count; ++i) {
-      accumulators.push_back(b_.CreatePHI(vector_, 2, "acc"));
-      accumulators.back()->addIncoming(zero, preheader);
-    }
-    llvm::Value* b_row = at(panel.base, b_.CreateMul(kk, i64(nr)));
-    std::vector<llvm::Value*> b_vectors;
-    for (int v = 0; v < vectors; ++v) {
-      b_vectors.push_back(b_.CreateAlignedLoad(vector_, at(b_row, i64(std::int64_t(v) * width)), llvm::Align(4)));
-    }
     llvm::Function* fmuladd = llvm::Intrinsic::getDeclaration(f_->getParent(), llvm::Intrinsic::fmuladd, {vector_});
-    std::vector<llvm::Value*> sums(count);
-    llvm::Value* a_step = at(a_tile, b_.CreateMul(kk, i64(rows)));
-    for (int r = 0; r < rows; ++r) {
-      llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_step, i64(r)), llvm::Align(4));
-      llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
+    using Accumulators = std::vector<llvm::PHINode*>;
+    auto step = [&](llvm::Value* kk, const Accumulators& accumulators) {
+      llvm::Value* b_row = at(panel.base, b_.CreateMul(kk, i64(nr)));
+      std::vector<llvm::Value*> b_vectors;
       for (int v = 0; v < vectors; ++v) {
-        sums[index(r, v)] = b_.CreateCall(fmuladd, {splat, b_vectors[std::size_t(v)], accumulators[index(r, v)]});
+        b_vectors.push_back(b_.CreateAlignedLoad(vector_, at(b_row, i64(std::int64_t(v) * width)), llvm::Align(4)));
       }
-    }
-    llvm::Value* kk_next = b_.CreateAdd(kk, i64(1));
-    kk->addIncoming(kk_next, body);
-    for (std::size_t i = 0; i < count; ++i) accumulators[i]->addIncoming(sums[i], body);
-    keep_rolled(b_.CreateCondBr(b_.CreateICmpSLT(kk_next, k_length), body, done));
-    b_.SetInsertPoint(done);
+      std::vector<llvm::Value*> next(count);
+      llvm::Value* a_step = at(a_tile, b_.CreateMul(kk, i64(rows)));
+      for (int r = 0; r < rows; ++r) {
+        llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_step, i64(r)), llvm::Align(4));
+        llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
+        for (int v = 0; v < vectors; ++v) {
+          next[index(r, v)] = b_.CreateCall(fmuladd, {splat, b_vectors[std::size_t(v)], accumulators[index(r, v)]});
+        }
+      }
+      return next;
+    };
+    std::vector<llvm::Value*> sums = k_loop("gemm_k", count, k_length, step);
 
     // The tail panel goes through the stack tile.
     std::vector<llvm::Value*> c_rows;
@@ -317,6 +304,33 @@ class GemmEmitter {
     if_then(panel.tail, "gemm_tail_out", [&] { copy_tail(c_tile, rows, /*into_spill=*/false); });
   }
 
+  // A rolled loop over kk in [0, k_length >= 1) carrying `count` vector
+  // accumulators from zero: step(kk, accumulators) returns their next
+  // values. Returns the accumulators' values after the loop.
+  std::vector<llvm::Value*> k_loop(
+      const char* name, std::size_t count, llvm::Value* k_length,
+      const std::function<std::vector<llvm::Value*>(llvm::Value*, const std::vector<llvm::PHINode*>&)>& step) {
+    llvm::BasicBlock* preheader = b_.GetInsertBlock();
+    llvm::BasicBlock* body = block(name);
+    llvm::BasicBlock* done = block(std::string(name) + "_done");
+    b_.CreateBr(body);
+    b_.SetInsertPoint(body);
+    llvm::PHINode* kk = b_.CreatePHI(i64_, 2, "kk");
+    kk->addIncoming(i64(0), preheader);
+    std::vector<llvm::PHINode*> accumulators;
+    for (std::size_t i = 0; i < count; ++i) {
+      accumulators.push_back(b_.CreatePHI(vector_, 2, "acc"));
+      accumulators.back()->addIncoming(llvm::Constant::getNullValue(vector_), preheader);
+    }
+    std::vector<llvm::Value*> sums = step(kk, accumulators);
+    llvm::Value* kk_next = b_.CreateAdd(kk, i64(1));
+    kk->addIncoming(kk_next, b_.GetInsertBlock());
+    for (std::size_t i = 0; i < count; ++i) accumulators[i]->addIncoming(sums[i], b_.GetInsertBlock());
+    keep_rolled(b_.CreateCondBr(b_.CreateICmpSLT(kk_next, k_length), body, done));
+    b_.SetInsertPoint(done);
+    return sums;
+  }
+
   // Row m × kRowPanels full panels from first_panel: like tile() with one
   // row, over several panels at once.
   void row_tile(llvm::Value* m, llvm::Value* first_panel, const std::function<Panel(llvm::Value*)>& panel_at,
@@ -326,36 +340,23 @@ class GemmEmitter {
     const std::size_t count = std::size_t(kRowPanels) * std::size_t(vectors);
     std::vector<Panel> group;
     for (int g = 0; g < kRowPanels; ++g) group.push_back(panel_at(b_.CreateAdd(first_panel, i64(g))));
-    llvm::Value* zero = llvm::Constant::getNullValue(vector_);
-    llvm::BasicBlock* preheader = b_.GetInsertBlock();
-    llvm::BasicBlock* body = block("gemm_row_k");
-    llvm::BasicBlock* done = block("gemm_row_k_done");
-    b_.CreateBr(body);
-    b_.SetInsertPoint(body);
-    llvm::PHINode* kk = b_.CreatePHI(i64_, 2, "kk");
-    kk->addIncoming(i64(0), preheader);
-    std::vector<llvm::PHINode*> accumulators;
-    for (std::size_t i = 0; i < count; ++i) {
-      accumulators.push_back(b_.CreatePHI(vector_, 2, "acc"));
-      accumulators.back()->addIncoming(zero, preheader);
-    }
     llvm::Function* fmuladd = llvm::Intrinsic::getDeclaration(f_->getParent(), llvm::Intrinsic::fmuladd, {vector_});
-    llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_tile, kk), llvm::Align(4));
-    llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
-    std::vector<llvm::Value*> sums(count);
-    for (int g = 0; g < kRowPanels; ++g) {
-      llvm::Value* b_row = at(group[std::size_t(g)].base, b_.CreateMul(kk, i64(nr)));
-      for (int v = 0; v < vectors; ++v) {
-        std::size_t i = std::size_t(g * vectors + v);
-        llvm::Value* w = b_.CreateAlignedLoad(vector_, at(b_row, i64(std::int64_t(v) * width)), llvm::Align(4));
-        sums[i] = b_.CreateCall(fmuladd, {splat, w, accumulators[i]});
+    using Accumulators = std::vector<llvm::PHINode*>;
+    auto step = [&](llvm::Value* kk, const Accumulators& accumulators) {
+      llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_tile, kk), llvm::Align(4));
+      llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
+      std::vector<llvm::Value*> next(count);
+      for (int g = 0; g < kRowPanels; ++g) {
+        llvm::Value* b_row = at(group[std::size_t(g)].base, b_.CreateMul(kk, i64(nr)));
+        for (int v = 0; v < vectors; ++v) {
+          std::size_t i = std::size_t(g * vectors + v);
+          llvm::Value* w = b_.CreateAlignedLoad(vector_, at(b_row, i64(std::int64_t(v) * width)), llvm::Align(4));
+          next[i] = b_.CreateCall(fmuladd, {splat, w, accumulators[i]});
+        }
       }
-    }
-    llvm::Value* kk_next = b_.CreateAdd(kk, i64(1));
-    kk->addIncoming(kk_next, body);
-    for (std::size_t i = 0; i < count; ++i) accumulators[i]->addIncoming(sums[i], body);
-    keep_rolled(b_.CreateCondBr(b_.CreateICmpSLT(kk_next, k_length), body, done));
-    b_.SetInsertPoint(done);
+      return next;
+    };
+    std::vector<llvm::Value*> sums = k_loop("gemm_row_k", count, k_length, step);
 
     llvm::Value* c_row = at(c_base_, b_.CreateMul(m, c_stride_));
     auto address = [&](int g, int v) {

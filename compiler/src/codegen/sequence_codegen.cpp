@@ -522,7 +522,8 @@ class SequenceEmitter {
         elements("unary", [&](llvm::Value* j) { return unary(node.op, element(operands[0], j)); });
         return;
       case OpClass::Binary:
-        elements("binary", [&](llvm::Value* j) { return binary(node.op, element(operands[0], j), element(operands[1], j)); });
+        elements("binary",
+                 [&](llvm::Value* j) { return binary(node.op, element(operands[0], j), element(operands[1], j)); });
         return;
       case OpClass::Broadcast:
         elements("broadcast", [&](llvm::Value*) { return element(operands[0], i64(0)); });
