@@ -46,6 +46,43 @@ void compute_pointwise_where_used(const Graph& graph, std::vector<Phase>& phases
   }
 }
 
+// SequencePlan::step_unit.
+std::int64_t step_unit(const Graph& graph, const SequencePlan& plan) {
+  std::int64_t unit = 0;
+  auto divide = [&](std::int64_t length) { unit = std::gcd(unit, length); };
+  for (NodeId id = 0; id < NodeId(graph.nodes.size()); ++id) {
+    const Node& node = graph.node(id);
+    const ValuePlacement& placement = plan.values[std::size_t(id)];
+    if (placement.phase == Phase::View) {
+      const ValuePlacement& owner = plan.values[std::size_t(storage_owner(graph, id))];
+      if (owner.phase == Phase::Recurrent) {
+        divide(node.slice_begin.constant_value());
+        divide(element_count(node.shape));
+      }
+      continue;
+    }
+    if (placement.phase != Phase::Recurrent) continue;
+    divide(element_count(node.shape));
+    switch (op_class(node.op)) {
+      case OpClass::Unary:
+      case OpClass::Binary:
+      case OpClass::Broadcast: break;
+      case OpClass::MatVec:
+        // A state is whole when the step starts; a value of the step may not be.
+        if (graph.node(node.operands[0]).op != Op::State) return 0;
+        break;
+      default: return 0;
+    }
+  }
+  for (const Symbol& state : graph.states) divide(element_count(state.shape));
+  for (NodeId sink : plan.sinks) {
+    if (plan.values[std::size_t(storage_owner(graph, sink))].phase == Phase::Recurrent) {
+      divide(element_count(graph.node(sink).shape));
+    }
+  }
+  return unit;
+}
+
 }  // namespace
 
 std::vector<Phase> plan_phases(const Graph& graph) {
@@ -110,41 +147,6 @@ std::vector<std::vector<NodeId>> merged_products(const Graph& graph, const std::
   return groups;
 }
 
-std::int64_t step_unit(const Graph& graph, const SequencePlan& plan) {
-  std::int64_t unit = 0;
-  auto divide = [&](std::int64_t length) { unit = std::gcd(unit, length); };
-  for (NodeId id = 0; id < NodeId(graph.nodes.size()); ++id) {
-    const Node& node = graph.node(id);
-    const ValuePlacement& placement = plan.values[std::size_t(id)];
-    if (placement.phase == Phase::View) {
-      const ValuePlacement& owner = plan.values[std::size_t(storage_owner(graph, id))];
-      if (owner.phase == Phase::Recurrent) {
-        divide(node.slice_begin.constant_value());
-        divide(element_count(node.shape));
-      }
-      continue;
-    }
-    if (placement.phase != Phase::Recurrent) continue;
-    divide(element_count(node.shape));
-    switch (op_class(node.op)) {
-      case OpClass::Unary:
-      case OpClass::Binary:
-      case OpClass::Broadcast: break;
-      case OpClass::MatVec:
-        // A state is whole when the step starts; a value of the step may not be.
-        if (graph.node(node.operands[0]).op != Op::State) return 0;
-        break;
-      default: return 0;
-    }
-  }
-  for (const Symbol& state : graph.states) divide(element_count(state.shape));
-  for (NodeId sink : plan.sinks) {
-    if (plan.values[std::size_t(storage_owner(graph, sink))].phase == Phase::Recurrent) {
-      divide(element_count(graph.node(sink).shape));
-    }
-  }
-  return unit;
-}
 
 SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
   const std::size_t count = graph.nodes.size();

@@ -9,9 +9,9 @@
 //              adjoints and, as Gradient, the weight gradients of a backward
 //              step, which become one product over all rows)
 // A state-independent pointwise vector is Hoisted only when a Hoisted value
-// (a product, or what a product reads) reads it; otherwise it is computed where it is used (Recurrent when the
-// loop reads it, else Deferred), which saves writing and re-reading it for
-// all rows. Values that the time loop computes but later phases read are
+// (a product, or what a product reads) reads it; otherwise it is computed
+// where it is used (Recurrent when the loop reads it, else Deferred), which
+// saves writing and re-reading it for all rows. Values that the time loop computes but later phases read are
 // kept for all rows; the rest of the loop's values live in one step's
 // buffer.
 //
@@ -48,11 +48,18 @@ struct SequencePlan {
   std::int64_t all_rows_floats = 0;    // per row
   std::int64_t step_floats = 0;        // per sample
   std::int64_t state_floats = 0;       // per sample
-  // When nonzero, the time loop can run block of hidden units by block of
-  // hidden units (step_unit() below): what a block of the step computes
-  // reads only that block of the step's other values, so the step's product
-  // and its pointwise math run together on each block, and threads share the
-  // blocks with one barrier per step.
+  // The period U of the time loop's values, or 0 when it has none: a step's
+  // values can be computed U-block by U-block, element g·U + u of each value
+  // reading only elements g'·U + u of the other values of the step, when
+  //   - each of its matrix products multiplies a state,
+  //   - every other value it computes is elementwise (unary, binary, a
+  //     broadcast scalar), and
+  //   - every length and slice offset among them, the states' lengths and
+  //     the lengths of the sinks it writes are multiples of U.
+  // The LSTM's and GRU's steps have U = H (the four gate blocks of W_hh h
+  // are g = 0..3); a layer-normalized LSTM has none (its means read every
+  // element). The step's products and pointwise math then run together on
+  // each block, and threads share the blocks with one barrier per step.
   std::int64_t step_unit = 0;
   // Set by the code generator, which knows the GEMM's panel layout: the
   // operands of the weight-gradient products, per row.
@@ -70,19 +77,6 @@ struct SequencePlan {
 // Plans a kernel over `graph` that writes the values of `sinks` for every
 // row (outputs, and what a training forward pass saves for the backward one).
 SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks);
-
-// The period U of the time loop's values, or 0 when it has none: a step's
-// values can be computed U-block by U-block, element g·U + u of each value
-// reading only elements g'·U + u of the other values of the step, when
-//   - each of its matrix products multiplies a state,
-//   - every other value it computes is elementwise (unary, binary, a
-//     broadcast scalar), and
-//   - every length and slice offset among them, the states' lengths and the
-//     lengths of the sinks it writes are multiples of U.
-// The LSTM's and GRU's steps have U = H (the four gate blocks of W_hh h are
-// g = 0..3); a layer-normalized LSTM has none (its means read every
-// element).
-std::int64_t step_unit(const Graph& graph, const SequencePlan& plan);
 
 // The phase of every node, and the products of `graph` that are merged
 // (groups of at least two), as plan_sequence decides them.

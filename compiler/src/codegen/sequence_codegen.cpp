@@ -159,26 +159,45 @@ class SequenceEmitter {
   }
 
   // ---- matrix products ---------------------------------------------------------
+  // What the GEMM of product `id` multiplies: the matrices of its merged
+  // group (or its own), packed together, and the group's first product,
+  // whose storage holds the results of all.
+  struct ProductWeights {
+    std::vector<int> stack;  // parameter symbols
+    NodeId owner;
+    bool transposed;
+    std::int64_t k;
+    std::int64_t packed_offset;  // in the packed weights
+  };
+
+  ProductWeights product_weights(NodeId id) const {
+    const Node& node = graph_.node(id);
+    ProductWeights weights{{node.symbol}, id, node.op == Op::MatVecT, 0, 0};
+    for (const std::vector<NodeId>& group : plan_.product_groups) {
+      if (std::find(group.begin(), group.end(), id) == group.end()) continue;
+      weights.stack.clear();
+      for (NodeId member : group) weights.stack.push_back(graph_.node(member).symbol);
+      weights.owner = group.front();
+    }
+    const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
+    weights.k = weights.transposed ? shape.rows.constant_value() : shape.cols.constant_value();
+    weights.packed_offset = packing_.offset(weights.stack, weights.transposed);
+    return weights;
+  }
+
   // The product of node `id` for M consecutive rows starting at first_row
   // (or, in the time loop, at sample 0 of the step's buffers); for the first
   // product of a merged group, the whole group's (the others are then done).
   void gemm(NodeId id, llvm::Value* M, llvm::Value* first_row, llvm::Value* first_sample, llvm::Value* by_rows) {
     const Node& node = graph_.node(id);
-    std::vector<int> stack = {node.symbol};
-    for (const std::vector<NodeId>& group : plan_.product_groups) {
-      if (std::find(group.begin(), group.end(), id) == group.end()) continue;
-      if (group.front() != id) return;
-      stack.clear();
-      for (NodeId member : group) stack.push_back(graph_.node(member).symbol);
-    }
-    bool transposed = node.op == Op::MatVecT;
-    const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
-    std::int64_t k = transposed ? shape.rows.constant_value() : shape.cols.constant_value();
+    const ProductWeights weights = product_weights(id);
+    if (weights.owner != id) return;
+    const std::int64_t k = weights.k;
     std::int64_t n = 0;
-    for (std::int64_t columns : stacked_columns(graph_.params, stack, transposed)) n += columns;
+    for (std::int64_t columns : stacked_columns(graph_.params, weights.stack, weights.transposed)) n += columns;
     Strided a = strided(node.operands[0], first_row, first_sample);
     Strided c = strided(id, first_row, first_sample);
-    llvm::Value* packed = offset(packed_weights_, i64(packing_.offset(stack, transposed)));
+    llvm::Value* packed = offset(packed_weights_, i64(weights.packed_offset));
     llvm::BasicBlock* rows_block = llvm::BasicBlock::Create(context_, "gemm_by_rows", function_);
     llvm::BasicBlock* columns_block = llvm::BasicBlock::Create(context_, "gemm_by_columns", function_);
     llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "gemm_shared", function_);
@@ -332,23 +351,15 @@ class SequenceEmitter {
   // one GEMM call whose column segments are the member's U-blocks.
   void unit_block_product(NodeId id, llvm::Value* first_row, llvm::Value* first_unit, llvm::Value* width) {
     const Node& node = graph_.node(id);
-    std::vector<int> stack = {node.symbol};
-    NodeId owner = id;
-    for (const std::vector<NodeId>& group : plan_.product_groups) {
-      if (std::find(group.begin(), group.end(), id) == group.end()) continue;
-      stack.clear();
-      for (NodeId member : group) stack.push_back(graph_.node(member).symbol);
-      owner = group.front();
-    }
-    bool transposed = node.op == Op::MatVecT;
-    const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
-    std::int64_t k = transposed ? shape.rows.constant_value() : shape.cols.constant_value();
+    const ProductWeights weights = product_weights(id);
+    const std::int64_t k = weights.k;
     // The member's columns within the group's results (and packed panels).
-    std::int64_t member_column = plan_.values[std::size_t(id)].offset - plan_.values[std::size_t(owner)].offset;
+    std::int64_t member_column =
+        plan_.values[std::size_t(id)].offset - plan_.values[std::size_t(weights.owner)].offset;
     llvm::Value* first_column = builder_.CreateAdd(i64(member_column), first_unit);
     Strided a = strided(node.operands[0], first_row, i64(0));
-    Strided c = strided(owner, first_row, i64(0));
-    llvm::Value* packed = offset(packed_weights_, builder_.CreateAdd(i64(packing_.offset(stack, transposed)),
+    Strided c = strided(weights.owner, first_row, i64(0));
+    llvm::Value* packed = offset(packed_weights_, builder_.CreateAdd(i64(weights.packed_offset),
                                                                      builder_.CreateMul(first_column, i64(k))));
     builder_.CreateCall(gemm_function(module_, schedule_),
                         {batch_, a.base, a.stride, i64(1), packed, offset(c.base, first_column), c.stride, width,
