@@ -390,22 +390,29 @@ TEST_CASE("GEMM computes several column segments in one call", "[gemm]") {
   // no other column of C is touched.
   using SegmentFunction = void (*)(std::int64_t m, const float* a, const float* packed, float* c, std::int64_t n,
                                    std::int64_t segments, std::int64_t stride);
-  JitModule module = compile({}, [](llvm::Module& m, const rnnc::GemmSchedule& schedule) {
+  // Sizes follow the panel width NR of the schedule compiled for this host:
+  // segments of one panel, 2·NR apart, and C wide enough for the last segment
+  // starting one panel in, plus a partial panel that must stay untouched.
+  const std::int64_t k = 37, count = 4;
+  std::int64_t nr = 0, stride = 0, columns = 0;
+  JitModule module = compile({}, [&](llvm::Module& m, const rnnc::GemmSchedule& schedule) {
+    nr = schedule.panel_width();
+    stride = 2 * nr;
+    columns = count * stride + nr + schedule.vector_width;
     llvm::LLVMContext& context = m.getContext();
     llvm::Type* ptr = llvm::PointerType::getUnqual(context);
     llvm::Type* i64 = llvm::Type::getInt64Ty(context);
     auto* type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {i64, ptr, ptr, ptr, i64, i64, i64}, false);
     auto* f = llvm::Function::Create(type, llvm::Function::ExternalLinkage, "segments", m);
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", f));
-    const std::int64_t k = 37;
-    // A row-major [M][k], C rows of 4·64 + 16 floats.
+    // A row-major [M][k], C rows of `columns` floats.
     b.CreateCall(rnnc::gemm_function(m, schedule),
                  {f->getArg(0), f->getArg(1), b.getInt64(k), b.getInt64(1), f->getArg(2), f->getArg(3),
-                  b.getInt64(4 * 64 + 16), f->getArg(4), b.getInt64(k), f->getArg(5), f->getArg(6), b.getInt1(false)});
+                  b.getInt64(columns), f->getArg(4), b.getInt64(k), f->getArg(5), f->getArg(6), b.getInt1(false)});
     b.CreateRetVoid();
   });
+  REQUIRE(nr == module.schedule.panel_width());
   auto segments = module.lookup<SegmentFunction>("segments");
-  const std::int64_t k = 37, columns = 4 * 64 + 16, nr = module.schedule.panel_width();
   std::mt19937 random(3);
   std::vector<float> w = random_floats(std::size_t(columns * k), random);
   std::vector<float> packed(std::size_t(rnnc::packed_floats(columns, k, module.schedule)));
@@ -415,8 +422,9 @@ TEST_CASE("GEMM computes several column segments in one call", "[gemm]") {
   packer.lookup<GemmFunction>("pack")(w.data(), packed.data(), nullptr, 0, nullptr, 0, 0, 1);
   for (std::int64_t m : {std::int64_t(1), std::int64_t(7), std::int64_t(64)}) {
     for (std::int64_t first_panel : {std::int64_t(0), std::int64_t(1)}) {
-      const std::int64_t stride = 64, count = 4, n = nr;
+      const std::int64_t n = nr;
       const std::int64_t first = first_panel * nr;
+      REQUIRE(first + (count - 1) * stride + n <= columns);
       std::vector<float> a = random_floats(std::size_t(m * k), random);
       std::vector<float> c(std::size_t(m * columns), 777.0f);
       segments(m, a.data(), packed.data() + first * k, c.data() + first, n, count, stride);

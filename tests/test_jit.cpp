@@ -1,15 +1,21 @@
 // JIT kernels (forward inference, forward training, backward) against the
-// reference interpreter, for every shipped cell and for random cells, on
-// the host CPU and on plain x86-64, across shapes that hit tail cases.
+// reference interpreter, for every shipped cell and for random cells, at
+// every instruction-set level the host runs and on the host CPU, across
+// shapes that hit tail cases.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <iostream>
 
+#include "rnnc/aot.h"
 #include "rnnc/verify.h"
 #include "support/cells.h"
+#include "support/isa_levels.h"
 #include "support/random_cell.h"
 
 using rnnc::testing::all_dimensions;
+using rnnc::testing::isa_level;
+using rnnc::testing::IsaLevel;
 using rnnc::testing::shipped_cells;
 
 namespace {
@@ -22,22 +28,23 @@ void require_verified(rnnc::Cell& cell, std::int64_t steps, std::int64_t batch, 
   }
 }
 
-}  // namespace
+// The kernels of every cell are checked at each instruction-set level
+// (support/isa_levels.h): SSE2, AVX2+FMA and AVX-512 where the host runs
+// them, and the host's own CPU, which is what a Cell gets by default. A level
+// the host cannot run is compiled and its assembly checked instead.
 
 // Every extent in {1, 3, 7, 17, 33, 64} (tails of every vector width) is
-// used, each cell taking 1, 17 and one of the others in turn; plain x86-64
-// (SSE2 only) gets one extent per cell. Every shape runs on 1 and on 2
-// threads (2 threads split every product's columns and every pointwise
-// loop's samples, so B = 1 leaves the second thread idle there).
-TEST_CASE("JIT kernels equal the interpreter for every shipped cell", "[jit]") {
+// used, each cell taking 1, 17 and one of the others in turn. Every shape
+// runs on 1 and on 2 threads (2 threads split every product's columns and
+// every pointwise loop's samples, so B = 1 leaves the second thread idle).
+void verify_shipped_cells(const rnnc::TargetOptions& target, int vector_width) {
   const std::int64_t rotating[] = {3, 7, 33, 64};
   std::vector<std::string> paths = shipped_cells();
   for (std::size_t c = 0; c < paths.size(); ++c) {
-    std::vector<std::pair<std::int64_t, std::string>> variants = {
-        {1, ""}, {17, ""}, {rotating[c % 4], ""}, {7, "x86-64"}};
-    for (const auto& [extent, cpu] : variants) {
-      INFO(paths[c] << " extent " << extent << " cpu '" << cpu << "'");
-      rnnc::Cell cell = rnnc::Cell::from_file(paths[c], all_dimensions(paths[c], extent), {cpu, ""});
+    for (std::int64_t extent : {std::int64_t(1), std::int64_t(17), rotating[c % 4]}) {
+      INFO(paths[c] << " extent " << extent << " cpu '" << target.cpu << "'");
+      rnnc::Cell cell = rnnc::Cell::from_file(paths[c], all_dimensions(paths[c], extent), target);
+      if (vector_width) REQUIRE(cell.compiled().vector_width() == vector_width);
       for (auto [steps, batch] : {std::pair{1, 1}, std::pair{2, 2}, std::pair{2, 3}, std::pair{7, 5}, std::pair{2, 16}}) {
         for (int threads : {1, 2}) require_verified(cell, steps, batch, threads);
       }
@@ -45,41 +52,144 @@ TEST_CASE("JIT kernels equal the interpreter for every shipped cell", "[jit]") {
   }
 }
 
-// A step whose values are elementwise over blocks of hidden units runs
-// block by block, each thread taking whole GEMM panels of units
-// (SequencePlan::step_unit). Extents that are two panels wide (32 on the
-// host's 16-wide panels, 16 on plain x86-64's 8-wide ones), so that two
-// threads split the units and a third gets none.
-TEST_CASE("JIT kernels by blocks of hidden units equal the interpreter", "[jit]") {
-  for (const std::string& path : shipped_cells()) {
-    for (const auto& [extent, cpu] : {std::pair<std::int64_t, std::string>{32, ""}, {16, "x86-64"}}) {
-      INFO(path << " extent " << extent << " cpu '" << cpu << "'");
-      rnnc::Cell cell = rnnc::Cell::from_file(path, all_dimensions(path, extent), {cpu, ""});
-      for (auto [steps, batch] : {std::pair{3, 1}, std::pair{2, 5}}) {
-        for (int threads : {1, 2, 3}) require_verified(cell, steps, batch, threads);
-      }
-    }
-  }
-  for (std::uint32_t seed = 1; seed <= 40; ++seed) {
+// Random cells from the whole language at small odd shapes.
+void verify_random_cells(const rnnc::TargetOptions& target) {
+  for (std::uint32_t seed = 1; seed <= 60; ++seed) {
     rnnc::testing::RandomCell random = rnnc::testing::generate_random_cell(seed);
     INFO(random.text);
-    rnnc::Cell cell({"random.cell", random.text}, {{"I", 3 + seed % 5}, {"H", 16}}, {"x86-64", ""});
+    rnnc::Cell cell({"random.cell", random.text}, {{"I", 3 + seed % 5}, {"H", 3 + seed % 7}}, target);
     require_verified(cell, 1 + seed % 3, 1 + seed % 4, 1 + int(seed % 3));
   }
 }
 
-TEST_CASE("JIT kernels equal the interpreter for random cells", "[jit][random]") {
-  for (std::uint32_t seed = 1; seed <= 60; ++seed) {
+// The columns per GEMM panel at a target: of a small cell compiled for it.
+std::int64_t panel_width(const rnnc::TargetOptions& target) {
+  rnnc::SourceFile file{"c.cell", "cell c<H> {\n state h[H]\n param W[H, H]\n h' = tanh(W @ h)\n}\n"};
+  return rnnc::Cell(file, {{"H", 1}}, target).compiled().panel_width();
+}
+
+// A step whose values are elementwise over blocks of hidden units runs
+// block by block, each thread taking whole GEMM panels of units
+// (SequencePlan::step_unit). Extents two panels wide, so that two threads
+// split the units and a third gets none.
+void verify_unit_blocks(const rnnc::TargetOptions& target) {
+  const std::int64_t extent = 2 * panel_width(target);
+  for (const std::string& path : shipped_cells()) {
+    INFO(path << " extent " << extent << " cpu '" << target.cpu << "'");
+    rnnc::Cell cell = rnnc::Cell::from_file(path, all_dimensions(path, extent), target);
+    REQUIRE(cell.compiled().panel_width() * 2 == extent);
+    for (auto [steps, batch] : {std::pair{3, 1}, std::pair{2, 5}}) {
+      for (int threads : {1, 2, 3}) require_verified(cell, steps, batch, threads);
+    }
+  }
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
     rnnc::testing::RandomCell random = rnnc::testing::generate_random_cell(seed);
     INFO(random.text);
-    rnnc::Cell cell({"random.cell", random.text}, {{"I", 3 + seed % 5}, {"H", 3 + seed % 7}});
+    rnnc::Cell cell({"random.cell", random.text}, {{"I", 3 + seed % 5}, {"H", extent}}, target);
     require_verified(cell, 1 + seed % 3, 1 + seed % 4, 1 + int(seed % 3));
   }
+}
+
+// A level the host cannot run: its kernels must still be built for it.
+void check_level_assembly(const IsaLevel& level) {
+  const std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm.cell";
+  std::string error;
+  std::optional<rnnc::SourceFile> file = rnnc::read_source_file(path, error);
+  REQUIRE(file);
+  rnnc::Graph graph = rnnc::testing::ir_of(*file, all_dimensions(path, 40));
+  std::optional<rnnc::AotCell> cell = rnnc::compile_ahead_of_time(graph, {level.target, "lstm", true}, error);
+  INFO(level.name << ": " << error);
+  REQUIRE(cell);
+  CHECK(cell->layout.vector_width == level.vector_width);
+  const std::string& assembly = cell->assembly;
+  const bool fma = assembly.find("vfmadd") != std::string::npos;
+  const bool ymm = assembly.find("%ymm") != std::string::npos, zmm = assembly.find("%zmm") != std::string::npos;
+  switch (level.vector_width) {
+    case 4: CHECK((!fma && !ymm && !zmm && assembly.find("mulps") != std::string::npos)); break;
+    case 8: CHECK((fma && ymm && !zmm)); break;
+    default: CHECK((fma && zmm)); break;
+  }
+}
+
+// Runs `verify` at the level when the host can, and checks the level's
+// assembly either way.
+template <class Verify>
+void at_level(const std::string& name, Verify verify) {
+  IsaLevel level = isa_level(name);
+  check_level_assembly(level);
+  if (level.host_runs) {
+    verify(level);
+  } else {
+    WARN(name << " is compiled and its assembly checked, not run: this CPU lacks it");
+  }
+}
+
+}  // namespace
+
+TEST_CASE("instruction-set levels this run covers", "[jit][isa]") {
+  // Printed on every run (ctest -V, or the test binary itself), so that a
+  // report can say which levels it checked.
+  std::cout << "instruction-set levels: " << rnnc::testing::isa_coverage() << std::endl;
+  std::vector<IsaLevel> levels = rnnc::testing::isa_levels();
+  REQUIRE(levels.size() == 3);
+  CHECK(levels.front().host_runs);  // every x86-64 runs SSE2
+  for (std::size_t i = 1; i < levels.size(); ++i) CHECK((levels[i - 1].host_runs || !levels[i].host_runs));
+}
+
+TEST_CASE("JIT kernels equal the interpreter for every shipped cell: SSE2", "[jit][isa]") {
+  at_level("SSE2", [](const IsaLevel& level) { verify_shipped_cells(level.target, level.vector_width); });
+}
+
+TEST_CASE("JIT kernels equal the interpreter for every shipped cell: AVX2+FMA", "[jit][isa]") {
+  at_level("AVX2+FMA", [](const IsaLevel& level) { verify_shipped_cells(level.target, level.vector_width); });
+}
+
+TEST_CASE("JIT kernels equal the interpreter for every shipped cell: AVX-512", "[jit][isa]") {
+  at_level("AVX-512", [](const IsaLevel& level) { verify_shipped_cells(level.target, level.vector_width); });
+}
+
+TEST_CASE("JIT kernels equal the interpreter for every shipped cell: host CPU", "[jit]") {
+  verify_shipped_cells({}, 0);
+}
+
+TEST_CASE("JIT kernels equal the interpreter for random cells: SSE2", "[jit][random][isa]") {
+  at_level("SSE2", [](const IsaLevel& level) { verify_random_cells(level.target); });
+}
+
+TEST_CASE("JIT kernels equal the interpreter for random cells: AVX2+FMA", "[jit][random][isa]") {
+  at_level("AVX2+FMA", [](const IsaLevel& level) { verify_random_cells(level.target); });
+}
+
+TEST_CASE("JIT kernels equal the interpreter for random cells: AVX-512", "[jit][random][isa]") {
+  at_level("AVX-512", [](const IsaLevel& level) { verify_random_cells(level.target); });
+}
+
+TEST_CASE("JIT kernels equal the interpreter for random cells: host CPU", "[jit][random]") {
+  verify_random_cells({});
+}
+
+TEST_CASE("JIT kernels by blocks of hidden units equal the interpreter: SSE2", "[jit][isa]") {
+  at_level("SSE2", [](const IsaLevel& level) { verify_unit_blocks(level.target); });
+}
+
+TEST_CASE("JIT kernels by blocks of hidden units equal the interpreter: AVX2+FMA", "[jit][isa]") {
+  at_level("AVX2+FMA", [](const IsaLevel& level) { verify_unit_blocks(level.target); });
+}
+
+TEST_CASE("JIT kernels by blocks of hidden units equal the interpreter: AVX-512", "[jit][isa]") {
+  at_level("AVX-512", [](const IsaLevel& level) { verify_unit_blocks(level.target); });
+}
+
+TEST_CASE("a Cell for a CPU whose features this one lacks is refused, not run", "[jit][isa]") {
+  // xop (AMD Bulldozer only) is absent from every Zen and every Intel CPU.
+  if (__builtin_cpu_supports("xop")) return;
+  rnnc::SourceFile file{"c.cell", "cell c<H> {\n state h[H]\n h' = tanh(h)\n}\n"};
+  CHECK_THROWS_WITH(rnnc::Cell(file, {{"H", 4}}, {"x86-64", "+xop"}), Catch::Contains("xop, which this CPU lacks"));
 }
 
 TEST_CASE("an unknown target CPU or feature is an error, not a crash", "[jit]") {
   rnnc::SourceFile file{"c.cell", "cell c<H> {\n state h[H]\n h' = tanh(h)\n}\n"};
   CHECK_THROWS_WITH(rnnc::Cell(file, {{"H", 4}}, {"no-such-cpu", ""}), Catch::Contains("no-such-cpu"));
   CHECK_THROWS_WITH(rnnc::Cell(file, {{"H", 4}}, {"x86-64", "+no-such-feature"}), Catch::Contains("no-such-feature"));
-  CHECK_NOTHROW(rnnc::Cell(file, {{"H", 4}}, {"x86-64", "+avx2,-avx512f"}));
+  CHECK_NOTHROW(rnnc::Cell(file, {{"H", 4}}, {"x86-64", "+sse4.1,-avx512f"}));
 }

@@ -32,13 +32,15 @@ namespace {
 static_assert(kMaxKernelThreads == 256 && kMaxExtent == 2147483647,
               "RNNC_MAX_THREADS, RNNC_MAX_EXTENT and the error strings below state these limits");
 constexpr const char* kCommonPart = R"(/* Shared by every header rnnc generates. */
-#ifndef RNNC_AOT_COMMON_V1
-#define RNNC_AOT_COMMON_V1
+#ifndef RNNC_AOT_COMMON_V2
+#define RNNC_AOT_COMMON_V2
+#include <cpuid.h>
 #define RNNC_OK 0
 #define RNNC_ERROR_EXTENT 1        /* steps or batch negative or above RNNC_MAX_EXTENT */
 #define RNNC_ERROR_NULL_BUFFER 2   /* an array or buffer the call needs is NULL */
 #define RNNC_ERROR_THREADS 3       /* threads outside 1..RNNC_MAX_THREADS */
 #define RNNC_ERROR_OUT_OF_MEMORY 4 /* scratch was NULL and allocating it failed */
+#define RNNC_ERROR_CPU 5           /* this CPU lacks instruction-set features the kernels use */
 #define RNNC_MAX_EXTENT 2147483647
 #define RNNC_MAX_THREADS 256
 
@@ -49,6 +51,59 @@ typedef struct rnnc_row_buffer {
   int64_t row_stride;
 } rnnc_row_buffer;
 
+/* What the last failed CPU check of this translation unit found missing. */
+static char rnnc_cpu_error_[512];
+static int rnnc_cpu_error_lock_;
+
+/* An instruction-set feature: its CPUID bit (leaf, subleaf, register
+   eax/ebx/ecx/edx = 0..3, bit) and the register state XCR0 must show the
+   OS saves for it. */
+typedef struct rnnc_cpu_feature_ {
+  const char* name;
+  unsigned leaf, subleaf;
+  int reg, bit;
+  unsigned long long xcr0;
+} rnnc_cpu_feature_;
+
+static inline unsigned long long rnnc_xcr0_(void) {
+  unsigned eax, ebx, ecx, edx, low, high;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & (1u << 27))) return 0; /* no OSXSAVE */
+  __asm__ volatile("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
+  return (unsigned long long)high << 32 | low;
+}
+
+static inline int rnnc_cpu_has_(const rnnc_cpu_feature_* feature) {
+  unsigned r[4] = {0, 0, 0, 0};
+  if (!__get_cpuid_count(feature->leaf, feature->subleaf, &r[0], &r[1], &r[2], &r[3])) return 0;
+  if (!(r[feature->reg] >> feature->bit & 1u)) return 0;
+  return (rnnc_xcr0_() & feature->xcr0) == feature->xcr0;
+}
+
+/* RNNC_OK when the CPU has every feature; else RNNC_ERROR_CPU, with the
+   missing ones named in rnnc_cpu_error_. */
+static inline int rnnc_check_cpu_features_(const char* cell, const rnnc_cpu_feature_* features, int count) {
+  char missing[400];
+  size_t used = 0;
+  int i;
+  missing[0] = 0;
+  for (i = 0; i < count; ++i) {
+    size_t length = strlen(features[i].name);
+    if (rnnc_cpu_has_(&features[i])) continue;
+    if (used + length + 3 < sizeof missing) {
+      if (used) missing[used++] = ',', missing[used++] = ' ';
+      memcpy(missing + used, features[i].name, length + 1);
+      used += length;
+    }
+  }
+  if (!used) return RNNC_OK;
+  while (__atomic_test_and_set(&rnnc_cpu_error_lock_, __ATOMIC_ACQUIRE)) {
+  }
+  snprintf(rnnc_cpu_error_, sizeof rnnc_cpu_error_, "this CPU lacks %s, which the kernels of cell '%s' use", missing,
+           cell);
+  __atomic_clear(&rnnc_cpu_error_lock_, __ATOMIC_RELEASE);
+  return RNNC_ERROR_CPU;
+}
+
 static inline const char* rnnc_error_string(int error) {
   switch (error) {
     case RNNC_OK: return "no error";
@@ -56,6 +111,7 @@ static inline const char* rnnc_error_string(int error) {
     case RNNC_ERROR_NULL_BUFFER: return "a buffer is NULL";
     case RNNC_ERROR_THREADS: return "threads must be between 1 and 256";
     case RNNC_ERROR_OUT_OF_MEMORY: return "out of memory";
+    case RNNC_ERROR_CPU: return rnnc_cpu_error_[0] ? rnnc_cpu_error_ : "this CPU lacks features the kernels use";
     default: return "unknown error";
   }
 }
@@ -85,7 +141,7 @@ static inline float* rnnc_buffer_or_alloc_(float* given, int64_t floats, float**
   *owned = (float*)calloc((size_t)(floats > 0 ? floats : 1), sizeof(float));
   return *owned;
 }
-#endif /* RNNC_AOT_COMMON_V1 */
+#endif /* RNNC_AOT_COMMON_V2 */
 )";
 
 std::string upper(const std::string& text) {
@@ -100,18 +156,16 @@ std::string c_layout(const Shape& shape) {
   return fmt::format("[{}]", element_count(shape));
 }
 
-// The +features of an LLVM feature string, sorted.
-std::vector<std::string> enabled_features(const std::string& features) {
-  std::vector<std::string> enabled;
+// The entries of an LLVM feature string ("+avx2,-avx512f").
+std::vector<std::string> split_features(const std::string& features) {
+  std::vector<std::string> entries;
   std::size_t begin = 0;
   while (begin < features.size()) {
     std::size_t end = std::min(features.find(',', begin), features.size());
-    if (features[begin] == '+') enabled.push_back(features.substr(begin + 1, end - begin - 1));
+    entries.push_back(features.substr(begin, end - begin));
     begin = end + 1;
   }
-  std::sort(enabled.begin(), enabled.end());
-  if (enabled.empty()) enabled.push_back("(none beyond the CPU's own)");
-  return enabled;
+  return entries;
 }
 
 // The length of a C array of `count` elements: C has no empty arrays.
@@ -128,6 +182,7 @@ class HeaderWriter {
     constants();
     sizes();
     kernels();
+    check_cpu();
     pack_weights();
     forward_inference();
     forward_training();
@@ -170,8 +225,14 @@ class HeaderWriter {
     line(" *");
     line(" * The kernels are in the object file generated with this header, which needs nothing but libc");
     line(" * to link (the kernels start POSIX threads themselves). It was compiled for the CPU " + cell_.cpu);
-    line(" * and runs only on CPUs with its features:");
-    comment_lines(enabled_features(cell_.features));
+    if (!cell_.features.empty()) {
+      line(" * with the LLVM target features");
+      comment_lines(split_features(cell_.features));
+    }
+    line(" * and runs only on CPUs with these (" + name_ + "_check_cpu() checks them):");
+    std::vector<std::string> required;
+    for (const CpuFeature& feature : cell_.layout.required_features) required.push_back(feature.name);
+    comment_lines(required);
     line(" *");
     line(" * Buffers are dense float arrays, row-major: a sequence buffer [T][B][n] holds step t of");
     line(" * sample b at (t*B + b)*n, a state buffer [B][n] sample b at b*n, a matrix parameter");
@@ -185,7 +246,7 @@ class HeaderWriter {
     line(" * RNNC_MAX_THREADS) is how many threads share one call. Calls from several threads at once are");
     line(" * safe when they write distinct buffers. */");
     line(fmt::format("#ifndef {0}\n#define {0}\n", guard()));
-    line("#include <stdint.h>\n#include <stdlib.h>\n");
+    line("#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n");
     line("#ifdef __cplusplus\nextern \"C\" {\n#endif\n");
   }
 
@@ -284,12 +345,37 @@ class HeaderWriter {
     line(fmt::format("void {}_pack_weights(const float* const* params, float* packed_weights);", prefix));
   }
 
+  // NAME_check_cpu(): CPUID once, the answer cached (every wrapper calls it
+  // first, so that a CPU without the features gets an error, not SIGILL).
+  void check_cpu() {
+    const std::vector<CpuFeature>& features = cell_.layout.required_features;
+    line("\n/* RNNC_OK when this CPU can run the kernels: it has every instruction-set feature they were");
+    line(" * compiled for (by CPUID, and XGETBV for the registers the OS saves), else RNNC_ERROR_CPU, and");
+    line(" * rnnc_error_string(RNNC_ERROR_CPU) names the missing features. Checked once, then cached;");
+    line(" * every function below calls it first. */");
+    line(fmt::format("static inline int {}_check_cpu(void) {{", name_));
+    line(fmt::format("  static const rnnc_cpu_feature_ features[{}] = {{", array_length(features.size())));
+    for (const CpuFeature& feature : features) {
+      line(fmt::format("      {{\"{}\", {:#x}, {}, {}, {}, {:#x}}},", feature.name, feature.leaf, feature.subleaf,
+                       int(feature.reg), feature.bit, feature.xcr0_mask));
+    }
+    if (features.empty()) line("      {\"\", 0, 0, 0, 0, 0}");
+    line("  };");
+    line("  static int known; /* 0 until checked, then the result + 1 */");
+    line("  int result = __atomic_load_n(&known, __ATOMIC_ACQUIRE);");
+    line("  if (result) return result - 1;");
+    line(fmt::format("  result = rnnc_check_cpu_features_(\"{}\", features, {});", forward_.cell_name,
+                     features.size()));
+    line("  __atomic_store_n(&known, result + 1, __ATOMIC_RELEASE);\n  return result;\n}");
+  }
+
   void pack_weights() {
     line(fmt::format("\n/* Packs the weight matrices into packed ({0}_PACKED_FLOATS floats), the form every kernel",
                      macro_));
     line(" * reads them in. Call it once after each change to the parameters.");
     line(fmt::format(" *   params  [{}_NUM_PARAMS] in: the parameters */", macro_));
     line(fmt::format("static inline int {}_pack_weights(const float* const* params, float* packed) {{", name_));
+    line(fmt::format("  int error = {}_check_cpu();\n  if (error) return error;", name_));
     line(fmt::format("  if (rnnc_any_null_(params, {}) || !packed) return RNNC_ERROR_NULL_BUFFER;",
                      forward_.params.size()));
     line(fmt::format("  {}_pack_weights(params, packed);\n  return RNNC_OK;\n}}", aot_kernel_prefix(name_)));
@@ -307,8 +393,9 @@ class HeaderWriter {
   // The checks every sequence call starts with, then its scratch.
   void prelude(const std::string& kernel, const std::vector<std::pair<std::string, std::size_t>>& arrays,
                const std::vector<std::string>& pointers) {
-    line(fmt::format("  float* owned_scratch = NULL;\n  int error = rnnc_check_extents_(steps, batch, threads, {});",
-                     widest_row()));
+    line(fmt::format("  float* owned_scratch = NULL;\n  int error = {}_check_cpu();", name_));
+    line("  if (error) return error;");
+    line(fmt::format("  error = rnnc_check_extents_(steps, batch, threads, {});", widest_row()));
     line("  if (error) return error;");
     std::vector<std::string> nulls;
     for (const auto& [array, count] : arrays) nulls.push_back(fmt::format("rnnc_any_null_({}, {})", array, count));

@@ -1,6 +1,7 @@
 #include "rnnc/cell.h"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -45,6 +46,7 @@ struct Cell::State {
   std::vector<float> packed_weights;
   bool weights_packed = false;  // packed_weights holds the current parameters
   int threads = 1;
+  std::atomic<bool> busy = false;  // a call is running (see ExclusiveUse)
 
   // Packs the weights if they changed, then runs the kernel.
   void run(const Kernel& kernel, std::int64_t steps, std::int64_t batch, const ForwardBuffers& buffers,
@@ -80,11 +82,19 @@ std::vector<const float*> pointers(const std::vector<Span>& buffers) {
 }
 
 // Compiled kernels are shared by every Cell of the same text, dimensions and
-// target in this process, so a cell compiles once.
+// target in this process, so a cell compiles once. The map's lock is held
+// only to find an entry; each entry has a lock of its own for its compile,
+// so that cells of different keys compile in parallel and a second Cell of
+// the same key waits for the first one's kernels instead of compiling again.
+struct CacheEntry {
+  std::mutex compiling;
+  std::weak_ptr<const CompiledCell> compiled;
+};
+
 std::shared_ptr<const CompiledCell> compile_cached(const SourceFile& file, const Graph& graph,
                                                    const DimensionArgs& dimensions, const TargetOptions& target) {
   static std::mutex mutex;
-  static std::map<std::string, std::weak_ptr<const CompiledCell>> cache;
+  static std::map<std::string, std::shared_ptr<CacheEntry>> cache;
   DimensionArgs sorted = dimensions;
   std::sort(sorted.begin(), sorted.end());
   std::string key = fmt::format("{}\n{}\n{}\n{}", target.cpu, target.features,
@@ -93,14 +103,38 @@ std::shared_ptr<const CompiledCell> compile_cached(const SourceFile& file, const
                                           }),
                                           ","),
                                 file.text);
-  std::lock_guard lock(mutex);
-  if (auto cached = cache[key].lock()) return cached;
+  std::shared_ptr<CacheEntry> entry;
+  {
+    std::lock_guard lock(mutex);
+    std::shared_ptr<CacheEntry>& slot = cache[key];
+    if (!slot) slot = std::make_shared<CacheEntry>();
+    entry = slot;
+  }
+  std::lock_guard compiling(entry->compiling);
+  if (auto cached = entry->compiled.lock()) return cached;
   std::string error;
   std::shared_ptr<const CompiledCell> compiled = CompiledCell::compile(graph, target, error);
   require(compiled != nullptr, "cannot compile '" + file.name + "': " + error);
-  cache[key] = compiled;
+  entry->compiled = compiled;
   return compiled;
 }
+
+// Marks a Cell busy for one call; a second thread that calls into the same
+// Cell meanwhile gets an error instead of racing on its scratch, tape and
+// packed weights.
+class ExclusiveUse {
+ public:
+  explicit ExclusiveUse(std::atomic<bool>& busy) : busy_(busy) {
+    require(!busy_.exchange(true, std::memory_order_acquire),
+            "a Cell was called from two threads at once; give each thread a Cell of its own");
+  }
+  ~ExclusiveUse() { busy_.store(false, std::memory_order_release); }
+  ExclusiveUse(const ExclusiveUse&) = delete;
+  ExclusiveUse& operator=(const ExclusiveUse&) = delete;
+
+ private:
+  std::atomic<bool>& busy_;
+};
 
 }  // namespace
 
@@ -114,6 +148,9 @@ Cell::Cell(const SourceFile& file, const DimensionArgs& dimensions, const Target
     throw RuntimeError(printed.str());
   }
   state_->compiled = compile_cached(file, *graph, dimensions, target);
+  std::vector<std::string> missing = state_->compiled->missing_host_features();
+  require(missing.empty(), fmt::format("cannot run '{}' here: its kernels use {}, which this CPU lacks", file.name,
+                                       fmt::join(missing, ", ")));
   for (const Symbol& param : graph->params) {
     state_->owned_parameters.emplace_back(std::size_t(length_of(param.shape)), 0.0f);
     state_->gradients.emplace_back(std::size_t(length_of(param.shape)), 0.0f);
@@ -162,9 +199,13 @@ void Cell::borrow_parameter(std::size_t index, std::span<float> buffer) {
   parameters_changed();
 }
 
-void Cell::parameters_changed() { state_->weights_packed = false; }
+void Cell::parameters_changed() {
+  ExclusiveUse use(state_->busy);
+  state_->weights_packed = false;
+}
 
 void Cell::zero_gradients() {
+  ExclusiveUse use(state_->busy);
   for (auto& gradient : state_->gradients) std::fill(gradient.begin(), gradient.end(), 0.0f);
 }
 
@@ -216,10 +257,12 @@ void Cell::State::run(const Kernel& kernel, std::int64_t steps, std::int64_t bat
 
 void Cell::set_threads(int threads) {
   require(threads >= 1 && threads <= kMaxThreads, fmt::format("threads must be between 1 and {}", kMaxThreads));
+  ExclusiveUse use(state_->busy);
   state_->threads = threads;
 }
 
 void Cell::forward_inference(const ForwardArgs& args) {
+  ExclusiveUse use(state_->busy);
   ForwardBuffers buffers = forward_buffers(graph(), args);
   state_->run(compiled().forward_inference(), args.steps, args.batch, buffers, {});
 }
@@ -227,6 +270,7 @@ void Cell::forward_inference(const ForwardArgs& args) {
 void Cell::forward_training(const ForwardArgs& args) { forward_training(args, state_->tape); }
 
 void Cell::forward_training(const ForwardArgs& args, Tape& tape) {
+  ExclusiveUse use(state_->busy);
   require(tape.data_ != nullptr, "forward_training() on a moved-from tape");
   Tape::Data& recording = *tape.data_;
   recording.steps = -1;  // until the kernel has run
@@ -258,6 +302,7 @@ void Cell::forward_training(const ForwardArgs& args, Tape& tape) {
 void Cell::backward(const BackwardArgs& args) { backward(state_->tape, args); }
 
 void Cell::backward(const Tape& tape, const BackwardArgs& args) {
+  ExclusiveUse use(state_->busy);
   require(tape.recorded(), "backward() needs a forward_training() first");
   const Tape::Data& recording = *tape.data_;
   require(recording.compiled == state_->compiled.get(), "backward() with a tape recorded by a different cell");

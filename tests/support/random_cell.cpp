@@ -17,9 +17,42 @@ struct Value {
   Kind kind;
 };
 
+// Where the generator's choices come from: a seeded random stream, or the
+// bytes a fuzzer mutates (so that its coverage feedback steers the cell).
+class Choices {
+ public:
+  virtual ~Choices() = default;
+  // A value in [low, high].
+  virtual int pick(int low, int high) = 0;
+};
+
+class SeededChoices : public Choices {
+ public:
+  explicit SeededChoices(std::uint32_t seed) : random_(seed) {}
+  int pick(int low, int high) override { return std::uniform_int_distribution<int>(low, high)(random_); }
+
+ private:
+  std::mt19937 random_;
+};
+
+// Each choice takes one byte; once they run out every choice is the lowest,
+// which ends every expression at its next leaf.
+class ByteChoices : public Choices {
+ public:
+  explicit ByteChoices(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
+  int pick(int low, int high) override {
+    if (next_ == bytes_.size()) return low;
+    return low + int(bytes_[next_++] % unsigned(high - low + 1));
+  }
+
+ private:
+  std::span<const std::uint8_t> bytes_;
+  std::size_t next_ = 0;
+};
+
 class CellGenerator {
  public:
-  explicit CellGenerator(std::uint32_t seed) : random_(seed) {}
+  explicit CellGenerator(Choices& choices) : choices_(choices) {}
 
   RandomCell run() {
     int inputs = pick(1, 2), states = pick(1, 3), locals = pick(0, 3), outputs = pick(0, 2);
@@ -60,7 +93,7 @@ class CellGenerator {
   }
 
  private:
-  int pick(int low, int high) { return std::uniform_int_distribution<int>(low, high)(random_); }
+  int pick(int low, int high) { return choices_.pick(low, high); }
   Kind pick_kind() { return Kind(pick(0, 2)); }
   Kind pick_kind_vector() { return Kind(pick(0, 1)); }
   static const char* extent(Kind kind) { return kind == Kind::H ? "H" : "I"; }
@@ -141,13 +174,21 @@ class CellGenerator {
     }
   }
 
-  std::mt19937 random_;
+  Choices& choices_;
   std::vector<Value> values_;
   std::set<std::string> builtins_;
 };
 
 }  // namespace
 
-RandomCell generate_random_cell(std::uint32_t seed) { return CellGenerator(seed).run(); }
+RandomCell generate_random_cell(std::uint32_t seed) {
+  SeededChoices choices(seed);
+  return CellGenerator(choices).run();
+}
+
+RandomCell generate_cell_from_bytes(std::span<const std::uint8_t> bytes) {
+  ByteChoices choices(bytes);
+  return CellGenerator(choices).run();
+}
 
 }  // namespace rnnc::testing

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <set>
+#include <span>
 #include <string>
 
 namespace rnnc::testing {
@@ -19,5 +20,8 @@ struct RandomCell {
 // Dimensions are I and H; bind both to values >= 3 (slices like h[2:H]
 // must not be empty).
 RandomCell generate_random_cell(std::uint32_t seed);
+
+// The same language, every choice taken from `bytes` in turn (for fuzzing).
+RandomCell generate_cell_from_bytes(std::span<const std::uint8_t> bytes);
 
 }  // namespace rnnc::testing

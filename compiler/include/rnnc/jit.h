@@ -11,6 +11,7 @@
 #include "rnnc/autodiff.h"
 #include "rnnc/ir.h"
 #include "rnnc/kernel_plan.h"
+#include <vector>
 
 namespace rnnc {
 
@@ -83,6 +84,13 @@ class CompiledCell {
 
   PackKernel pack_weights() const;
   std::int64_t packed_weight_floats() const;
+  // Floats per vector register the kernels use, and columns per panel of
+  // packed weights (what threads split a step's products by).
+  int vector_width() const;
+  std::int64_t panel_width() const;
+  // The instruction-set features the kernels need that this CPU lacks
+  // (empty when they can run here).
+  std::vector<std::string> missing_host_features() const;
 
   // The LLVM IR of the kernels, before or after optimization (for --emit).
   const std::string& llvm_ir(bool optimized) const;

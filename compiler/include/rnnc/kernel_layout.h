@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "rnnc/autodiff.h"
+#include "rnnc/cpu_features.h"
 #include "rnnc/ir.h"
 #include "rnnc/jit.h"
 #include "rnnc/kernel_plan.h"
@@ -20,6 +21,12 @@ struct KernelLayout {
   WorkspaceLayout workspace;
   SequencePlan inference, training, backward_kernel;
   std::int64_t packed_weight_floats = 0;
+  // The GEMM schedule's shape: floats per vector register, and columns per
+  // panel of packed weights (the unit threads share a step's products by).
+  int vector_width = 0;
+  std::int64_t panel_width = 0;
+  // What the CPU must have to run the code (see rnnc/cpu_features.h).
+  std::vector<CpuFeature> required_features;
 };
 
 }  // namespace rnnc

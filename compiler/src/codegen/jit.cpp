@@ -27,6 +27,11 @@ const Kernel& CompiledCell::forward_training() const { return impl_->training; }
 const Kernel& CompiledCell::backward() const { return impl_->backward_kernel; }
 PackKernel CompiledCell::pack_weights() const { return impl_->pack; }
 std::int64_t CompiledCell::packed_weight_floats() const { return impl_->layout.packed_weight_floats; }
+int CompiledCell::vector_width() const { return impl_->layout.vector_width; }
+std::int64_t CompiledCell::panel_width() const { return impl_->layout.panel_width; }
+std::vector<std::string> CompiledCell::missing_host_features() const {
+  return missing_on_host(impl_->layout.required_features);
+}
 const std::string& CompiledCell::llvm_ir(bool optimized) const {
   return optimized ? impl_->ir_after : impl_->ir_before;
 }

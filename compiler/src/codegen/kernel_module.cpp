@@ -63,6 +63,9 @@ KernelModule build_kernel_module(const Graph& forward, llvm::TargetMachine& mach
   GemmSchedule schedule = choose_gemm_schedule(machine);
   PackedWeights packing = plan_packed_weights({&forward, &layout.backward.graph}, schedule);
   layout.packed_weight_floats = packing.floats;
+  layout.vector_width = schedule.vector_width;
+  layout.panel_width = schedule.panel_width();
+  layout.required_features = required_cpu_features(machine);
   emit_pack_kernel(forward.params, packing, schedule, symbols.pack, module);
   emit_sequence_kernel(forward, layout.inference, TimeDirection::Forward, packing, schedule, symbols.inference, module);
   emit_sequence_kernel(forward, layout.training, TimeDirection::Forward, packing, schedule, symbols.training, module);

@@ -77,6 +77,15 @@ llvm::Expected<llvm::orc::JITTargetMachineBuilder> make_target_builder(const Tar
   return builder;
 }
 
+std::vector<CpuFeature> required_cpu_features(const llvm::TargetMachine& machine) {
+  const llvm::MCSubtargetInfo* info = machine.getMCSubtargetInfo();
+  std::vector<std::string> enabled;
+  for (const llvm::SubtargetFeatureKV& feature : info->getAllProcessorFeatures()) {
+    if (info->getFeatureBits().test(feature.Value)) enabled.push_back(feature.Key);
+  }
+  return checkable_subset(enabled);
+}
+
 void prepare_module(llvm::Module& module, llvm::TargetMachine& machine) {
   module.setTargetTriple(machine.getTargetTriple().str());
   module.setDataLayout(machine.createDataLayout());

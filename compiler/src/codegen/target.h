@@ -9,6 +9,7 @@
 #include <llvm/IR/Module.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include "rnnc/cpu_features.h"
 #include "rnnc/jit.h"
 
 namespace rnnc {
@@ -16,6 +17,10 @@ namespace rnnc {
 // The JIT target machine builder for `target` (the host when target.cpu is
 // empty). Returns an error for an unknown CPU or feature.
 llvm::Expected<llvm::orc::JITTargetMachineBuilder> make_target_builder(const TargetOptions& target);
+
+// The features of checkable_cpu_features() the machine's code may use: the
+// CPU's own, with those implied by them, plus or minus the explicit ones.
+std::vector<CpuFeature> required_cpu_features(const llvm::TargetMachine& machine);
 
 // Sets the module's triple and data layout and every function's target-cpu
 // and target-features, so that the vectorizer costs for the real CPU.

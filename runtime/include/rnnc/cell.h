@@ -8,8 +8,18 @@
 //   parameters and gradients            in declaration order; matrices
 //                                       [rows][cols] (PyTorch's layout)
 // Every mistake a caller can make (wrong sizes, null buffers, backward
-// without a training forward, a cell that does not compile) throws
-// rnnc::RuntimeError with a one-line reason; nothing is written then.
+// without a training forward, a cell that does not compile, a target CPU
+// whose features this CPU lacks) throws rnnc::RuntimeError with a one-line
+// reason; nothing is written then.
+//
+// Threads: Cells may be constructed and run concurrently from different
+// threads, also Cells of the same file (they share its compiled kernels,
+// which are read-only; compiles of different cells run in parallel). One
+// Cell serves one thread at a time: a call that runs kernels or changes its
+// state (forward, backward, set_threads, zero_gradients,
+// parameters_changed) while another thread's such call is in progress
+// throws RuntimeError. The spans it hands out are the caller's to
+// synchronize.
 #pragma once
 
 #include <cstdint>
