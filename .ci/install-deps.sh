@@ -13,6 +13,7 @@ packages=(
   libdnnl-dev      # oneDNN 2.6: the external oracle in tests, the peer in benchmarks
   ocl-icd-opencl-dev # oneDNN's CMake package requires OpenCL (its GPU runtime), only recommended by libdnnl-dev
   libopenblas-dev  # OpenBLAS: the BLAS baseline in bench/
+  clang-19 libclang-rt-19-dev libfuzzer-19-dev # the sanitizer and fuzzing build (tests/run_hardening.sh)
 )
 
 missing=()

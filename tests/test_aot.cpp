@@ -334,3 +334,59 @@ int main() {
   REQUIRE(cxx.exit_code == 0);
   CHECK(rnnc_test::run_command({program}).exit_code == 0);
 }
+
+TEST_CASE("aot: an object for features this CPU lacks returns RNNC_ERROR_CPU naming them instead of dying of SIGILL", "[aot][cpu]") {
+  // xop (AMD Bulldozer only) is absent from every Zen and every Intel CPU.
+  if (__builtin_cpu_supports("xop")) return;
+  rnnc::testing::TemporaryDirectory scratch;
+  std::string cell = std::string(RNNC_SOURCE_DIR) + "/dsl/rnn.cell";
+  for (const auto& [name, features] : {std::pair{"lacking", "+xop"}, std::pair{"host", ""}}) {
+    std::vector<std::string> args = {"compile", cell, "-D", "I=4", "-D", "H=8", "-o", scratch.file(name)};
+    if (*features) args.insert(args.end(), {"--target-cpu", "x86-64", "--target-features", features});
+    rnnc_test::RunResult compile = rnnc_test::run_rnnc(args);
+    INFO(compile.err);
+    REQUIRE(compile.exit_code == 0);
+  }
+  // Every wrapper returns the error, every time (the check is cached); the
+  // kernels never run. The same program against a host object succeeds.
+  std::ofstream(scratch.file("main.c")) << R"(#include "cell.h"
+#include <stdio.h>
+#include <string.h>
+int main(void) {
+  static float params[RNN_NUM_PARAMS][8 * 8], packed[RNN_PACKED_FLOATS], x[4], h0[8], y[8], hT[8];
+  const float* param_pointers[RNN_NUM_PARAMS];
+  const float* inputs[] = {x};
+  const float* initial[] = {h0};
+  float* outputs[] = {y};
+  float* final_states[] = {hT};
+  int p, first, second, third;
+  for (p = 0; p < RNN_NUM_PARAMS; ++p) param_pointers[p] = params[p];
+  first = rnn_check_cpu();
+  second = rnn_pack_weights(param_pointers, packed);
+  third = rnn_forward_inference(1, 1, inputs, initial, outputs, final_states, param_pointers, packed, NULL, 1);
+  printf("%d %d %d %s\n", first, second, third, rnnc_error_string(first));
+  return first == second && second == third ? 0 : 1;
+}
+)";
+  // +xop implies fma4 and sse4a, which Zen CPUs have and Intel CPUs lack.
+  std::string lacking = std::string(__builtin_cpu_supports("fma4") ? "" : "fma4, ") +
+                        (__builtin_cpu_supports("sse4a") ? "" : "sse4a, ") + "xop";
+  for (const auto& [name, expected] :
+       {std::pair<std::string, std::string>{"lacking", "5 5 5 this CPU lacks " + lacking +
+                                                           ", which the kernels of cell 'rnn' use\n"},
+        std::pair<std::string, std::string>{"host", "0 0 0 no error\n"}}) {
+    std::filesystem::copy_file(scratch.file(name + ".h"), scratch.file("cell.h"),
+                               std::filesystem::copy_options::overwrite_existing);
+    std::string program = scratch.file("main_" + name);
+    rnnc_test::RunResult cc =
+        rnnc_test::run_command({"cc", "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-I", scratch.path().string(),
+                                "-o", program, scratch.file("main.c"), scratch.file(name + ".o"), "-lpthread"});
+    INFO(cc.err);
+    REQUIRE(cc.exit_code == 0);
+    rnnc_test::RunResult run = rnnc_test::run_command({program});
+    INFO(run.err);
+    CHECK(run.exit_code == 0);
+    CHECK(run.out == expected);
+  }
+  CHECK_THAT(rnnc_test::read_whole_file(scratch.file("lacking.h")), Catch::Contains("{\"xop\", 0x80000001, 0, 2, 11, 0x6}"));
+}

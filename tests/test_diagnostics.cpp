@@ -104,7 +104,8 @@ TEST_CASE("diagnostics: the golden files cover every class of diagnostic", "[dia
       "declared_twice", "assign_to_input", "assign_to_parameter", "use_before_definition", "self_definition",
       "cyclic_definition", "unexpected_character", "unexpected_token", "unexpected_end_of_file",
       "missing_closing_brace", "missing_parenthesis", "empty_file", "dimension_zero", "dimension_negative",
-      "unused_parameter", "unused_input", "several_errors"};
+      "unused_parameter", "unused_input", "several_errors", "parameters_too_large_together",
+      "step_values_too_large"};
   std::vector<std::string> cases = golden_cases();
   for (const std::string& name : required) {
     INFO(name);

@@ -93,12 +93,13 @@ void verify_unit_blocks(const rnnc::TargetOptions& target) {
 // A level the host cannot run: its kernels must still be built for it.
 void check_level_assembly(const IsaLevel& level) {
   const std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm.cell";
-  std::string error;
-  std::optional<rnnc::SourceFile> file = rnnc::read_source_file(path, error);
+  std::string read_error;
+  std::optional<rnnc::SourceFile> file = rnnc::read_source_file(path, read_error);
   REQUIRE(file);
   rnnc::Graph graph = rnnc::testing::ir_of(*file, all_dimensions(path, 40));
+  rnnc::CompileError error;
   std::optional<rnnc::AotCell> cell = rnnc::compile_ahead_of_time(graph, {level.target, "lstm", true}, error);
-  INFO(level.name << ": " << error);
+  INFO(level.name << ": " << error.message);
   REQUIRE(cell);
   CHECK(cell->layout.vector_width == level.vector_width);
   const std::string& assembly = cell->assembly;

@@ -10,6 +10,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+
+#include "rnnc/cell.h"
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -307,4 +309,18 @@ TEST_CASE("robustness: every standard cell corrupted anywhere fails cleanly or s
       check_consistent(std::string(text).insert(token.span.end, word).insert(token.span.end, 1, ' '));
     }
   }
+}
+
+TEST_CASE("robustness: a cell too large for the kernels' buffers is refused before anything is allocated", "[robustness]") {
+  // Each parameter is within the per-parameter limit, both together are not.
+  rnnc::SourceFile wide{"wide.cell",
+                        "cell wide<H> {\n  state h[H]\n  param W[H, H], U[H, H]\n  h' = tanh(W @ h + U @ h)\n}\n"};
+  CHECK_THROWS_WITH(rnnc::Cell(wide, {{"H", 40000}}), Catch::Contains("wide.cell:1:6: error: cell 'wide' has 3200000000"));
+  // Within every bound at binding, but its packed weights (a whole panel
+  // per row of W) are not: refused by the code generator, before LLVM
+  // optimizes or compiles anything.
+  rnnc::SourceFile narrow{"narrow.cell",
+                          "cell narrow<H, P> {\n  input x[H]\n  state h[P]\n  param W[P, H]\n  h' = tanh(W @ x + h)\n}\n"};
+  CHECK_THROWS_WITH(rnnc::Cell(narrow, {{"H", 1000000000}, {"P", 1}}),
+                    Catch::Contains("narrow.cell: error: cell 'narrow' with H = 1000000000, P = 1: its packed weights need"));
 }

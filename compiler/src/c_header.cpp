@@ -319,20 +319,6 @@ class HeaderWriter {
     }
   }
 
-  // Bounds the floats per row of every buffer, for rnnc_check_extents_.
-  std::int64_t widest_row() const {
-    const KernelLayout& layout = cell_.layout;
-    std::int64_t widest = layout.workspace.saved_floats + layout.workspace.state_floats + 1;
-    for (const SequencePlan* plan : {&layout.inference, &layout.training, &layout.backward_kernel}) {
-      widest =
-          std::max(widest, plan->all_rows_floats + plan->gradient_floats + plan->step_floats + 2 * plan->state_floats);
-    }
-    for (const Symbol& symbol : forward_.inputs) widest = std::max(widest, length(symbol.shape));
-    for (const Symbol& symbol : forward_.states) widest = std::max(widest, length(symbol.shape));
-    for (std::size_t o = 0; o < forward_.outputs.size(); ++o) widest = std::max(widest, output_length(o));
-    return widest;
-  }
-
   void kernels() {
     line("\n/* The kernels in the object file, which the functions below call. */");
     std::string prefix = aot_kernel_prefix(name_);
@@ -395,7 +381,7 @@ class HeaderWriter {
                const std::vector<std::string>& pointers) {
     line(fmt::format("  float* owned_scratch = NULL;\n  int error = {}_check_cpu();", name_));
     line("  if (error) return error;");
-    line(fmt::format("  error = rnnc_check_extents_(steps, batch, threads, {});", widest_row()));
+    line(fmt::format("  error = rnnc_check_extents_(steps, batch, threads, {});", widest_row_floats(cell_.layout)));
     line("  if (error) return error;");
     std::vector<std::string> nulls;
     for (const auto& [array, count] : arrays) nulls.push_back(fmt::format("rnnc_any_null_({}, {})", array, count));

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "rnnc/cell_bounds.h"
 #include "rnnc/lower.h"
 #include "rnnc/parser.h"
 #include "rnnc/passes.h"
@@ -29,7 +30,9 @@ std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimen
   if (!cell) return std::nullopt;
   std::optional<DimensionValues> values = resolve_dimensions(*cell, dimensions, diagnostics);
   if (!values) return std::nullopt;
-  return simplify(bind_dimensions(lower_cell(*cell), *values));
+  Graph graph = simplify(bind_dimensions(lower_cell(*cell), *values));
+  if (!check_cell_bounds(graph, cell->ast, diagnostics)) return std::nullopt;
+  return graph;
 }
 
 std::optional<SourceFile> read_source_file(const std::string& path, std::string& error) {

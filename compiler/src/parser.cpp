@@ -12,6 +12,11 @@
 
 namespace rnnc {
 
+Span cell_header_span(const CellAst& ast) {
+  if (ast.dimensions.empty()) return ast.name_span;
+  return {ast.name_span.begin, ast.dimensions.back().span.end};
+}
+
 const char* declaration_kind_name(DeclKind kind) {
   switch (kind) {
     case DeclKind::Input: return "input";

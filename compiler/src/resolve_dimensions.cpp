@@ -7,20 +7,11 @@
 
 namespace rnnc {
 
-namespace {
-
-Span header_span(const CellAst& ast) {
-  if (ast.dimensions.empty()) return ast.name_span;
-  return {ast.name_span.begin, ast.dimensions.back().span.end};
-}
-
 std::string describe_binding(const DimensionValues& values) {
   std::vector<std::string> parts;
   for (const auto& [name, value] : values) parts.push_back(fmt::format("{} = {}", name, value));
   return fmt::format("{}", fmt::join(parts, ", "));
 }
-
-}  // namespace
 
 std::optional<DimensionValues> resolve_dimensions(const CheckedCell& cell,
                                                   const std::vector<std::pair<std::string, std::int64_t>>& given,
@@ -35,7 +26,7 @@ std::optional<DimensionValues> resolve_dimensions(const CheckedCell& cell,
     auto declaration = std::find_if(ast.dimensions.begin(), ast.dimensions.end(),
                                     [&](const NameRef& dimension) { return dimension.name == name; });
     if (declaration == ast.dimensions.end()) {
-      diagnostics.error(header_span(ast),
+      diagnostics.error(cell_header_span(ast),
                         fmt::format("cell '{}' has no dimension '{}'; it declares <{}>", ast.name, name,
                                     fmt::join(declared, ", ")));
     } else if (values.count(name)) {

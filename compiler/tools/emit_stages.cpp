@@ -55,9 +55,13 @@ std::optional<Lowered> lower(const CellArgs& args, Stage last, bool with_ast, Ao
   if (last >= Stage::Llvm) {
     if (options.name.empty()) options.name = lowered.graph->cell_name;
     options.assembly = options.assembly || last == Stage::Asm;
-    std::string error;
+    CompileError error;
     lowered.aot = compile_ahead_of_time(*lowered.graph, options, error);
-    if (!lowered.aot) throw UsageError{fmt::format("cannot compile '{}': {}", args.path, error)};
+    if (!lowered.aot && error.kind == CompileError::Kind::Cell) {
+      std::cerr << fmt::format("{}: error: {}\n", args.path, error.message);
+      return std::nullopt;
+    }
+    if (!lowered.aot) throw UsageError{fmt::format("cannot compile '{}': {}", args.path, error.message)};
   }
   return lowered;
 }

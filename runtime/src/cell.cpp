@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -112,9 +113,12 @@ std::shared_ptr<const CompiledCell> compile_cached(const SourceFile& file, const
   }
   std::lock_guard compiling(entry->compiling);
   if (auto cached = entry->compiled.lock()) return cached;
-  std::string error;
+  CompileError error;
   std::shared_ptr<const CompiledCell> compiled = CompiledCell::compile(graph, target, error);
-  require(compiled != nullptr, "cannot compile '" + file.name + "': " + error);
+  if (!compiled && error.kind == CompileError::Kind::Cell) {
+    throw RuntimeError(fmt::format("{}: error: {}\n", file.name, error.message));  // as its diagnostics read
+  }
+  require(compiled != nullptr, "cannot compile '" + file.name + "': " + error.message);
   entry->compiled = compiled;
   return compiled;
 }
@@ -214,9 +218,14 @@ namespace {
 
 // Checks a forward call and lays out its buffers for the kernel: sources
 // are the inputs, the first sinks are the outputs.
-ForwardBuffers forward_buffers(const Graph& graph, const ForwardArgs& args) {
+ForwardBuffers forward_buffers(const CompiledCell& compiled, const ForwardArgs& args) {
+  const Graph& graph = compiled.forward_graph();
   require(args.steps >= 0 && args.batch >= 0, "steps and batch must not be negative");
   require(args.steps <= kMaxExtent && args.batch <= kMaxExtent, "steps or batch too large");
+  // Every buffer size below, and the kernels' own, then fits in 64 bits
+  // (as the C header checks it).
+  require((args.steps + 1) * args.batch <= INT64_MAX / 4 / compiled.widest_row_floats(),
+          fmt::format("steps {} and batch {} are too large for cell '{}'", args.steps, args.batch, graph.cell_name));
   std::int64_t rows = args.steps * args.batch;
   std::vector<std::int64_t> input_sizes, state_sizes, output_sizes;
   for (const Symbol& input : graph.inputs) input_sizes.push_back(rows * length_of(input.shape));
@@ -263,7 +272,7 @@ void Cell::set_threads(int threads) {
 
 void Cell::forward_inference(const ForwardArgs& args) {
   ExclusiveUse use(state_->busy);
-  ForwardBuffers buffers = forward_buffers(graph(), args);
+  ForwardBuffers buffers = forward_buffers(compiled(), args);
   state_->run(compiled().forward_inference(), args.steps, args.batch, buffers, {});
 }
 
@@ -276,7 +285,7 @@ void Cell::forward_training(const ForwardArgs& args, Tape& tape) {
   recording.steps = -1;  // until the kernel has run
   const Graph& forward = graph();
   const WorkspaceLayout& layout = compiled().workspace();
-  ForwardBuffers buffers = forward_buffers(forward, args);
+  ForwardBuffers buffers = forward_buffers(compiled(), args);
   // Every float of it is written below or by the kernel: no need to clear it.
   recording.workspace.resize(std::size_t(layout.floats(args.steps, args.batch)));
   float* saved = recording.workspace.data();

@@ -31,8 +31,8 @@ struct AotCell {
 // The kernel symbols of an ahead-of-time cell named `name`.
 std::string aot_kernel_prefix(const std::string& name);
 
-// Nullopt with `error` set when LLVM rejects the target.
-std::optional<AotCell> compile_ahead_of_time(const Graph& forward, const AotOptions& options, std::string& error);
+// Nullopt with `error` set when it cannot (see CompileError).
+std::optional<AotCell> compile_ahead_of_time(const Graph& forward, const AotOptions& options, CompileError& error);
 
 // The C header of a compiled cell (see c_header.cpp for what it holds).
 std::string c_header(const AotCell& cell);

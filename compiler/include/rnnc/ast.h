@@ -72,6 +72,8 @@ struct CellAst {
 };
 
 const char* declaration_kind_name(DeclKind kind);
+// `name<I, H>` of the cell's header, where errors about the whole cell go.
+Span cell_header_span(const CellAst& ast);
 const char* binary_op_symbol(BinaryOp op);
 
 }  // namespace rnnc

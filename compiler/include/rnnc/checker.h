@@ -37,6 +37,9 @@ using DimensionValues = std::map<std::string, std::int64_t>;
 // kernels index buffers with 32-bit integers.
 inline constexpr std::int64_t kMaxExtent = (std::int64_t(1) << 31) - 1;
 
+// "H = 64, I = 32", for messages about a binding.
+std::string describe_binding(const DimensionValues& values);
+
 // Binds the cell's dimensions to the given values: every declared dimension
 // needs exactly one positive value, no undeclared name may be given, every
 // extent must stay within kMaxExtent and every deferred constraint must hold.

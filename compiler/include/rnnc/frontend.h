@@ -21,7 +21,8 @@ using DimensionArgs = std::vector<std::pair<std::string, std::int64_t>>;
 std::optional<CheckedCell> parse_and_check(const SourceFile& file, DiagnosticEngine& diagnostics);
 
 // The simplified IR of the cell with its dimensions bound; nullopt when the
-// cell or the binding has errors (all reported to `diagnostics`).
+// cell or the binding has errors, or the bound cell exceeds the bounds of
+// rnnc/cell_bounds.h (all reported to `diagnostics`).
 std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics);
 
 // Reads a file; nullopt with `error` set when it cannot be read.

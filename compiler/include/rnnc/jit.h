@@ -61,11 +61,19 @@ struct WorkspaceLayout {
   }
 };
 
+// Why kernels could not be made: LLVM rejected the target (a usage error),
+// or the bound cell exceeds the bounds of rnnc/cell_bounds.h (an error in
+// the cell, like its diagnostics).
+struct CompileError {
+  enum class Kind { Target, Cell } kind = Kind::Target;
+  std::string message;
+};
+
 class CompiledCell {
  public:
   // Differentiates, generates, optimizes (O3 for the target) and JIT-compiles
-  // the kernels. Returns nullptr with `error` set when LLVM rejects the target.
-  static std::unique_ptr<CompiledCell> compile(const Graph& forward, const TargetOptions& target, std::string& error);
+  // the kernels. Returns nullptr with `error` set when it cannot.
+  static std::unique_ptr<CompiledCell> compile(const Graph& forward, const TargetOptions& target, CompileError& error);
   ~CompiledCell();
 
   const Graph& forward_graph() const;
@@ -91,6 +99,9 @@ class CompiledCell {
   // The instruction-set features the kernels need that this CPU lacks
   // (empty when they can run here).
   std::vector<std::string> missing_host_features() const;
+  // The most floats per row of any buffer the kernels use (what bounds
+  // steps·batch, see rnnc/cell_bounds.h).
+  std::int64_t widest_row_floats() const;
 
   // The LLVM IR of the kernels, before or after optimization (for --emit).
   const std::string& llvm_ir(bool optimized) const;

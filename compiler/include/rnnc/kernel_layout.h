@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "rnnc/autodiff.h"
 #include "rnnc/cpu_features.h"
@@ -28,5 +29,14 @@ struct KernelLayout {
   // What the CPU must have to run the code (see rnnc/cpu_features.h).
   std::vector<CpuFeature> required_features;
 };
+
+// The most floats per row (t·B + b) of any buffer the kernels read or
+// write: the workspace, each kernel's scratch (what grows with steps·batch),
+// the inputs, outputs and states.
+std::int64_t widest_row_floats(const KernelLayout& layout);
+
+// Why the layout exceeds rnnc/cell_bounds.h (the packed weights, or the
+// widest row, above kMaxCellFloats); empty when it does not.
+std::string layout_bounds_error(const KernelLayout& layout);
 
 }  // namespace rnnc

@@ -8,10 +8,10 @@ namespace rnnc {
 
 std::string aot_kernel_prefix(const std::string& name) { return name + "_kernel"; }
 
-std::optional<AotCell> compile_ahead_of_time(const Graph& forward, const AotOptions& options, std::string& error) {
+std::optional<AotCell> compile_ahead_of_time(const Graph& forward, const AotOptions& options, CompileError& error) {
   auto builder = make_target_builder(options.target);
   if (!builder) {
-    error = llvm::toString(builder.takeError());
+    error = {CompileError::Kind::Target, llvm::toString(builder.takeError())};
     return std::nullopt;
   }
   // Position-independent, so that the object links into PIE executables and
@@ -19,10 +19,15 @@ std::optional<AotCell> compile_ahead_of_time(const Graph& forward, const AotOpti
   builder->setRelocationModel(llvm::Reloc::PIC_);
   auto machine = builder->createTargetMachine();
   if (!machine) {
-    error = llvm::toString(machine.takeError());
+    error = {CompileError::Kind::Target, llvm::toString(machine.takeError())};
     return std::nullopt;
   }
-  KernelModule built = build_kernel_module(forward, **machine, KernelSymbols(aot_kernel_prefix(options.name)));
+  auto module = build_kernel_module(forward, **machine, KernelSymbols(aot_kernel_prefix(options.name)));
+  if (!module) {
+    error = {CompileError::Kind::Cell, llvm::toString(module.takeError())};
+    return std::nullopt;
+  }
+  KernelModule& built = *module;
   AotCell cell;
   cell.layout = std::move(built.layout);
   cell.name = options.name;

@@ -29,6 +29,7 @@ PackKernel CompiledCell::pack_weights() const { return impl_->pack; }
 std::int64_t CompiledCell::packed_weight_floats() const { return impl_->layout.packed_weight_floats; }
 int CompiledCell::vector_width() const { return impl_->layout.vector_width; }
 std::int64_t CompiledCell::panel_width() const { return impl_->layout.panel_width; }
+std::int64_t CompiledCell::widest_row_floats() const { return rnnc::widest_row_floats(impl_->layout); }
 std::vector<std::string> CompiledCell::missing_host_features() const {
   return missing_on_host(impl_->layout.required_features);
 }
@@ -37,10 +38,10 @@ const std::string& CompiledCell::llvm_ir(bool optimized) const {
 }
 
 std::unique_ptr<CompiledCell> CompiledCell::compile(const Graph& forward, const TargetOptions& target,
-                                                    std::string& error) {
-  auto fail = [&](llvm::Error llvm_error) -> std::unique_ptr<CompiledCell> {
-    error = llvm::toString(std::move(llvm_error));
-    return nullptr;
+                                                    CompileError& error) {
+  auto fail = [&](llvm::Error llvm_error, CompileError::Kind kind = CompileError::Kind::Target) {
+    error = {kind, llvm::toString(std::move(llvm_error))};
+    return std::unique_ptr<CompiledCell>();
   };
   auto builder = make_target_builder(target);
   if (!builder) return fail(builder.takeError());
@@ -48,7 +49,9 @@ std::unique_ptr<CompiledCell> CompiledCell::compile(const Graph& forward, const 
   if (!machine) return fail(machine.takeError());
 
   const KernelSymbols symbols("rnnc");
-  KernelModule built = build_kernel_module(forward, **machine, symbols);
+  auto module = build_kernel_module(forward, **machine, symbols);
+  if (!module) return fail(module.takeError(), CompileError::Kind::Cell);
+  KernelModule& built = *module;
   auto impl = std::make_unique<Impl>();
   impl->layout = std::move(built.layout);
   impl->ir_before = std::move(built.ir_before);

@@ -43,7 +43,8 @@ std::vector<NodeId> output_nodes(const Graph& graph) {
 
 }  // namespace
 
-KernelModule build_kernel_module(const Graph& forward, llvm::TargetMachine& machine, const KernelSymbols& symbols) {
+llvm::Expected<KernelModule> build_kernel_module(const Graph& forward, llvm::TargetMachine& machine,
+                                                 const KernelSymbols& symbols) {
   KernelModule result;
   KernelLayout& layout = result.layout;
   layout.forward = forward;
@@ -71,6 +72,10 @@ KernelModule build_kernel_module(const Graph& forward, llvm::TargetMachine& mach
   emit_sequence_kernel(forward, layout.training, TimeDirection::Forward, packing, schedule, symbols.training, module);
   emit_sequence_kernel(layout.backward.graph, layout.backward_kernel, TimeDirection::Backward, packing, schedule,
                        symbols.backward, module);
+  // After emission, which sets the plans' gradient_floats.
+  if (std::string error = layout_bounds_error(layout); !error.empty()) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
+  }
   prepare_module(module, machine);
   verify_module(module, "after code generation");
   result.ir_before = print_module(module);

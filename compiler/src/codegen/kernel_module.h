@@ -6,6 +6,7 @@
 
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <llvm/Support/Error.h>
 #include <llvm/Target/TargetMachine.h>
 
 #include <memory>
@@ -29,6 +30,8 @@ struct KernelModule {
   std::string ir_before, ir_after;       // the module printed before and after optimization
 };
 
-KernelModule build_kernel_module(const Graph& forward, llvm::TargetMachine& machine, const KernelSymbols& symbols);
+// An error when the layout exceeds the bounds of rnnc/cell_bounds.h.
+llvm::Expected<KernelModule> build_kernel_module(const Graph& forward, llvm::TargetMachine& machine,
+                                                 const KernelSymbols& symbols);
 
 }  // namespace rnnc
