@@ -14,6 +14,7 @@ packages=(
   ocl-icd-opencl-dev # oneDNN's CMake package requires OpenCL (its GPU runtime), only recommended by libdnnl-dev
   libopenblas-dev  # OpenBLAS: the BLAS baseline in bench/
   clang-19 libclang-rt-19-dev libfuzzer-19-dev # the sanitizer and fuzzing build (tests/run_hardening.sh)
+  pkg-config libsndfile1-dev libsamplerate0-dev libfftw3-dev # the speech recognizer: audio files, resampling, FFT
 )
 
 missing=()

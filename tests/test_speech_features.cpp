@@ -1,0 +1,121 @@
+// The speech recognizer's audio and features (examples/speech/): log-mel
+// bands, resampling, WAV files through libsndfile, and bad input.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <numbers>
+
+#include "audio_file.h"
+#include "log_mel.h"
+#include "support/temporary_directory.h"
+
+namespace {
+
+std::vector<float> tone(double hz, int rate, double seconds, double amplitude = 0.5) {
+  std::vector<float> samples(std::size_t(seconds * rate));
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    samples[i] = float(amplitude * std::sin(2 * std::numbers::pi * hz * double(i) / rate));
+  }
+  return samples;
+}
+
+// The frequency of a pure tone from its zero crossings.
+double measured_frequency(const std::vector<float>& samples, int rate) {
+  // Skip the resampler's edges.
+  std::size_t begin = samples.size() / 10, end = samples.size() - samples.size() / 10;
+  std::size_t first = 0, last = 0, crossings = 0;
+  for (std::size_t i = begin + 1; i < end; ++i) {
+    if (samples[i - 1] < 0 && samples[i] >= 0) {
+      if (crossings++ == 0) first = i;
+      last = i;
+    }
+  }
+  return double(crossings - 1) * rate / double(last - first);
+}
+
+}  // namespace
+
+TEST_CASE("speech features: a pure tone lands in the mel band centred nearest it", "[speech]") {
+  speech::LogMel mel;
+  std::vector<double> centres = mel.band_centres();
+  REQUIRE(centres.size() == 40);
+  for (double hz : {300.0, 1000.0, 2500.0}) {
+    std::vector<float> features = mel.compute(tone(hz, 8000, 0.5));
+    REQUIRE(mel.frames(4000) == 48);  // 25 ms windows every 10 ms
+    REQUIRE(features.size() == 48 * 40);
+    std::size_t nearest = 0;
+    for (std::size_t b = 0; b < centres.size(); ++b) {
+      if (std::fabs(centres[b] - hz) < std::fabs(centres[nearest] - hz)) nearest = b;
+    }
+    for (std::int64_t f = 0; f < 48; ++f) {
+      const float* row = &features[std::size_t(f * 40)];
+      INFO(hz << " Hz, frame " << f);
+      CHECK(std::size_t(std::max_element(row, row + 40) - row) == nearest);
+    }
+  }
+  // Normalized, each band has mean 0 and deviation 1 (or is 0 when constant).
+  std::vector<float> features = mel.compute(tone(1000, 8000, 0.5));
+  for (std::size_t i = 0; i < features.size(); ++i) features[i] += float(i % 7);  // not constant
+  speech::normalize_per_utterance(features, 40);
+  for (int band = 0; band < 40; ++band) {
+    double sum = 0, squares = 0;
+    for (std::size_t f = 0; f < 48; ++f) sum += features[f * 40 + std::size_t(band)];
+    for (std::size_t f = 0; f < 48; ++f) squares += std::pow(features[f * 40 + std::size_t(band)] - sum / 48, 2);
+    CHECK(sum / 48 == Approx(0).margin(1e-5));
+    CHECK(std::sqrt(squares / 48) == Approx(1).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("speech features: resampling 8k, 16k and 22.05k keeps a tone's frequency", "[speech]") {
+  std::vector<float> at_8k = tone(440, 8000, 1.0);
+  for (int rate : {16000, 22050}) {
+    std::vector<float> up = speech::resample(at_8k, 8000, rate);
+    CHECK(std::fabs(double(up.size()) - rate) <= 2);
+    CHECK(measured_frequency(up, rate) == Approx(440).epsilon(0.002));
+    std::vector<float> back = speech::resample(up, rate, 8000);
+    CHECK(measured_frequency(back, 8000) == Approx(440).epsilon(0.002));
+  }
+}
+
+TEST_CASE("speech features: a WAV file round trip through libsndfile", "[speech]") {
+  rnnc::testing::TemporaryDirectory directory;
+  std::vector<float> samples = tone(700, 16000, 0.3);
+  speech::write_wav(directory.file("tone.wav"), samples, 16000);
+  CHECK(directory.entries() == std::vector<std::string>{"tone.wav"});  // no temporary left
+  speech::Audio same = speech::read_audio(directory.file("tone.wav"), 16000);
+  REQUIRE(same.samples.size() == samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) CHECK(same.samples[i] == Approx(samples[i]).margin(1.0 / 32768));
+  // Read at 8 kHz: resampled, half the samples, the same tone.
+  speech::Audio low = speech::read_audio(directory.file("tone.wav"));
+  CHECK(low.rate == 8000);
+  CHECK(std::fabs(low.seconds() - 0.3) < 0.002);
+  CHECK(measured_frequency(low.samples, 8000) == Approx(700).epsilon(0.003));
+}
+
+TEST_CASE("speech features: missing, empty, truncated and non-audio files are one-line errors", "[speech]") {
+  rnnc::testing::TemporaryDirectory directory;
+  CHECK_THROWS_WITH(speech::read_audio(directory.file("none.wav")), Catch::Contains("no such file"));
+  std::ofstream(directory.file("empty.wav")).flush();
+  CHECK_THROWS_AS(speech::read_audio(directory.file("empty.wav")), speech::AudioError);
+  std::ofstream(directory.file("text.wav")) << "this is not audio at all, just some words\n";
+  CHECK_THROWS_AS(speech::read_audio(directory.file("text.wav")), speech::AudioError);
+  // A WAV header that promises more samples than follow: 1000 bytes left.
+  speech::write_wav(directory.file("whole.wav"), tone(440, 8000, 1.0), 8000);
+  std::ifstream whole(directory.file("whole.wav"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(whole)), {});
+  std::ofstream(directory.file("cut.wav"), std::ios::binary) << bytes.substr(0, 44 + 1000);
+  // libsndfile reads the samples that are there (500 of 8000), and so do we.
+  speech::Audio cut = speech::read_audio(directory.file("cut.wav"));
+  CHECK(cut.samples.size() == 500);
+  // Longer than the limit: refused before its samples are read.
+  speech::write_wav(directory.file("long.wav"), std::vector<float>(std::size_t(601 * 8000), 0.0f), 8000);
+  CHECK_THROWS_WITH(speech::read_audio(directory.file("long.wav")), Catch::Contains("more than the limit of 600 s"));
+  // Silence is audio: features, no error.
+  speech::write_wav(directory.file("silence.wav"), std::vector<float>(8000, 0.0f), 8000);
+  speech::Audio silence = speech::read_audio(directory.file("silence.wav"));
+  speech::LogMel mel;
+  std::vector<float> features = mel.compute(silence.samples);
+  speech::normalize_per_utterance(features, 40);
+  for (float value : features) CHECK(value == 0.0f);
+}
