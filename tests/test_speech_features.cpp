@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "audio_file.h"
+#include "lexicon.h"
 #include "log_mel.h"
 #include "support/temporary_directory.h"
 
@@ -118,4 +119,26 @@ TEST_CASE("speech features: missing, empty, truncated and non-audio files are on
   std::vector<float> features = mel.compute(silence.samples);
   speech::normalize_per_utterance(features, 40);
   for (float value : features) CHECK(value == 0.0f);
+}
+
+TEST_CASE("speech lexicon: the vocabulary's pronunciations build the decoder's trie", "[speech]") {
+  speech::Lexicon lexicon = speech::read_lexicon(std::string(RNNC_SOURCE_DIR) + "/examples/speech/lexicon.txt");
+  // zero ... nineteen, twenty ... ninety, hundred, thousand, million, oh, minus.
+  REQUIRE(lexicon.words.size() == 33);
+  CHECK(lexicon.word_index("seventeen") >= 0);
+  CHECK(lexicon.word_index("eleventy") == -1);
+  rnnc::PronunciationTrie trie = lexicon.trie();
+  for (std::size_t w = 0; w < lexicon.words.size(); ++w) {
+    INFO(lexicon.words[w]);
+    CHECK(trie.find(lexicon.pronunciations[w]) == std::int32_t(w));
+    for (std::int32_t phoneme : lexicon.pronunciations[w]) CHECK((phoneme > speech::kBlank && phoneme < lexicon.classes()));
+  }
+  // "six" begins "sixteen" and "sixty": words that are prefixes of others,
+  // which is why the decoder keeps more than one reading of a prefix.
+  const auto& six = lexicon.pronunciations[std::size_t(lexicon.word_index("six"))];
+  const auto& sixty = lexicon.pronunciations[std::size_t(lexicon.word_index("sixty"))];
+  CHECK(std::equal(six.begin(), six.end(), sixty.begin()));
+  rnnc::testing::TemporaryDirectory directory;
+  std::ofstream(directory.file("bad.txt")) << "# comment\none\tw V n\none\tw A n\n";
+  CHECK_THROWS_WITH(speech::read_lexicon(directory.file("bad.txt")), Catch::Contains("bad.txt:3: 'one' is listed twice"));
 }
