@@ -125,6 +125,7 @@ TEST_CASE("speech lexicon: the vocabulary's pronunciations build the decoder's t
   speech::Lexicon lexicon = speech::read_lexicon(std::string(RNNC_SOURCE_DIR) + "/examples/speech/lexicon.txt");
   // zero ... nineteen, twenty ... ninety, hundred, thousand, million, oh, minus.
   REQUIRE(lexicon.words.size() == 33);
+  CHECK(lexicon.classes() == 33);  // the blank and 32 phonemes
   CHECK(lexicon.word_index("seventeen") >= 0);
   CHECK(lexicon.word_index("eleventy") == -1);
   rnnc::PronunciationTrie trie = lexicon.trie();
