@@ -5,17 +5,11 @@
 #include <limits>
 #include <map>
 
+#include "log_space.h"
+
 namespace rnnc {
 
 namespace {
-
-constexpr double kLogZero = -std::numeric_limits<double>::infinity();
-
-double log_add(double a, double b) {
-  if (a < b) std::swap(a, b);
-  if (b == kLogZero) return a;
-  return a + std::log1p(std::exp(b - a));
-}
 
 // A prefix: the words finished so far and the trie node of the word being
 // spelled. Both decide the labels emitted, so two paths to the same key are

@@ -6,20 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "log_space.h"
 #include "rnnc/cell.h"  // RuntimeError
 
 namespace rnnc {
 
 namespace {
-
-constexpr double kLogZero = -std::numeric_limits<double>::infinity();
-
-// log(exp(a) + exp(b)), exact at -infinity.
-double log_add(double a, double b) {
-  if (a < b) std::swap(a, b);
-  if (b == kLogZero) return a;
-  return a + std::log1p(std::exp(b - a));
-}
 
 void require(bool condition, const std::string& message) {
   if (!condition) throw RuntimeError(message);

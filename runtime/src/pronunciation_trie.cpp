@@ -10,13 +10,13 @@ namespace rnnc {
 
 PronunciationTrie::PronunciationTrie(const std::vector<std::vector<std::int32_t>>& pronunciations,
                                      std::int32_t phonemes)
-    : nodes_(1), phoneme_count_(phonemes), words_(std::int32_t(pronunciations.size())) {
+    : nodes_(1), words_(std::int32_t(pronunciations.size())) {
   for (std::size_t w = 0; w < pronunciations.size(); ++w) {
     if (pronunciations[w].empty()) throw RuntimeError(fmt::format("word {} has an empty pronunciation", w));
     std::int32_t node = kRoot;
     for (std::int32_t phoneme : pronunciations[w]) {
-      if (phoneme < 0 || phoneme >= phoneme_count_) {
-        throw RuntimeError(fmt::format("word {} has phoneme {}, outside 0..{}", w, phoneme, phoneme_count_ - 1));
+      if (phoneme < 0 || phoneme >= phonemes) {
+        throw RuntimeError(fmt::format("word {} has phoneme {}, outside 0..{}", w, phoneme, phonemes - 1));
       }
       std::int32_t next = child(node, phoneme);
       if (next == kNone) {

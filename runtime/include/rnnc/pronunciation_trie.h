@@ -36,7 +36,7 @@ class PronunciationTrie {
     std::vector<std::int32_t> phonemes, children;  // parallel
   };
   std::vector<Node> nodes_;
-  std::int32_t phoneme_count_, words_;
+  std::int32_t words_;
 };
 
 }  // namespace rnnc
