@@ -1,10 +1,12 @@
-// The fused linear + softmax + cross-entropy output layer: its loss and
+// The output layers: the linear map alone against the textbook formulas,
+// and the fused linear + softmax + cross-entropy layer: its loss and
 // gradients against a double-precision reference and finite differences,
 // padding rows, and logits far beyond exp's range.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
+#include "rnnc/linear.h"
 #include "rnnc/softmax_output.h"
 #include "support/finite_differences.h"
 #include "support/random_data.h"
@@ -130,4 +132,45 @@ TEST_CASE("softmax cross-entropy stays finite and exact for huge logits", "[soft
   CHECK(input_adjoint[1] == Approx(1.0 / 3));
   CHECK(input_adjoint[2] == Approx(-2.0 / 3));
   for (float value : output.log_probabilities(input)) CHECK(std::isfinite(value));
+}
+
+TEST_CASE("a linear layer computes W x + b and the gradients of its weights and input", "[linear]") {
+  const std::int64_t width = 6, outputs = 3, rows = 5;
+  rnnc::Linear linear(width, outputs);
+  rnnc::Rng rng(5);
+  linear.initialize(rnnc::WeightInit::pytorch_default, rng);
+  std::vector<rnnc::TrainableTensor> tensors = linear.parameters("proj.");
+  REQUIRE(tensors[0].name == "proj.weight");
+  REQUIRE(tensors[1].name == "proj.bias");
+  const std::span<const float> weight = tensors[0].value, bias = tensors[1].value;
+  rnnc::testing::RandomData data(9);
+  const std::vector<float> input = data.uniform(std::size_t(rows * width));
+  const std::vector<float> adjoint = data.uniform(std::size_t(rows * outputs));
+
+  const std::vector<float> output = [&] {
+    std::span<const float> values = linear.forward(input, true);
+    return std::vector<float>(values.begin(), values.end());
+  }();
+  std::span<const float> input_adjoint = linear.backward(adjoint);
+  std::vector<double> expected_output(output.size()), expected_input_adjoint(input.size());
+  std::vector<double> expected_weight_gradient(weight.size()), expected_bias_gradient(bias.size());
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t o = 0; o < outputs; ++o) {
+      const double a = adjoint[std::size_t(r * outputs + o)];
+      double value = bias[std::size_t(o)];
+      for (std::int64_t k = 0; k < width; ++k) {
+        const double w = weight[std::size_t(o * width + k)], x = input[std::size_t(r * width + k)];
+        value += w * x;
+        expected_input_adjoint[std::size_t(r * width + k)] += a * w;
+        expected_weight_gradient[std::size_t(o * width + k)] += a * x;
+      }
+      expected_output[std::size_t(r * outputs + o)] = value;
+      expected_bias_gradient[std::size_t(o)] += a;
+    }
+  }
+  check_close(output, expected_output);
+  check_close(input_adjoint, expected_input_adjoint);
+  check_close(tensors[0].gradient, expected_weight_gradient);
+  check_close(tensors[1].gradient, expected_bias_gradient);
+  CHECK_THROWS_WITH(linear.forward(std::vector<float>(7), false), Catch::Contains("not a whole number of rows of 6"));
 }

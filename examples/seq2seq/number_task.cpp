@@ -2,27 +2,9 @@
 
 #include <algorithm>
 
+#include "number_words.h"
+
 namespace seq2seq {
-
-namespace {
-
-constexpr std::int32_t kHundredWord = 28, kThousandWord = 29;
-
-// Word tokens of 0 < number < 1000.
-void append_below_thousand(std::int32_t number, std::vector<std::int32_t>& words) {
-  if (number >= 100) {
-    words.push_back(number / 100);
-    words.push_back(kHundredWord);
-    number %= 100;
-  }
-  if (number >= 20) {
-    words.push_back(20 + (number / 10 - 2));  // twenty is word 20
-    number %= 10;
-  }
-  if (number > 0) words.push_back(number);
-}
-
-}  // namespace
 
 const std::vector<std::string>& source_words() {
   static const std::vector<std::string> words = {
@@ -34,23 +16,15 @@ const std::vector<std::string>& source_words() {
 }
 
 std::vector<std::int32_t> source_tokens(std::int32_t number) {
-  if (number == 0) return {0};
-  std::vector<std::int32_t> words;
-  if (number >= 1000) {
-    append_below_thousand(number / 1000, words);
-    words.push_back(kThousandWord);
+  std::vector<std::int32_t> tokens;
+  for (const std::string& word : rnnc::examples::number_words(number)) {
+    tokens.push_back(std::int32_t(std::ranges::find(source_words(), word) - source_words().begin()));
   }
-  append_below_thousand(number % 1000, words);
-  return words;
+  return tokens;
 }
 
 std::string number_to_words(std::int32_t number) {
-  std::string text;
-  for (std::int32_t word : source_tokens(number)) {
-    if (!text.empty()) text += ' ';
-    text += source_words()[std::size_t(word)];
-  }
-  return text;
+  return rnnc::examples::join_words(rnnc::examples::number_words(number));
 }
 
 std::vector<std::int32_t> digit_tokens(std::int32_t number) {

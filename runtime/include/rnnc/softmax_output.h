@@ -12,8 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "rnnc/cell.h"
-#include "rnnc/sequence_layer.h"
+#include "rnnc/linear.h"
 
 namespace rnnc {
 
@@ -21,8 +20,8 @@ class SoftmaxOutput {
  public:
   SoftmaxOutput(std::int64_t input_size, std::int64_t classes);
 
-  std::int64_t input_size() const { return input_size_; }
-  std::int64_t classes() const { return classes_; }
+  std::int64_t input_size() const { return linear_.input_size(); }
+  std::int64_t classes() const { return linear_.output_size(); }
 
   // Training: the mean cross-entropy over the rows whose target is not
   // negative (a negative target marks padding), for inputs
@@ -42,7 +41,6 @@ class SoftmaxOutput {
   void parameters_changed() { linear_.parameters_changed(); }
 
  private:
-  std::int64_t rows_of(std::span<const float> input) const;
   // Logits of every row into logits_; `training` records for backward.
   void compute_logits(std::span<const float> input, bool training);
   // The number of rows with a target; throws for a bad count or target.
@@ -52,8 +50,7 @@ class SoftmaxOutput {
   // there (0 on padding rows).
   double cross_entropy(std::span<const std::int32_t> targets, float adjoint_scale, float* adjoint) const;
 
-  std::int64_t input_size_, classes_;
-  Cell linear_;
+  Linear linear_;
   std::vector<float> logits_, logit_adjoint_;
 };
 
