@@ -15,6 +15,8 @@ packages=(
   libopenblas-dev  # OpenBLAS: the BLAS baseline in bench/
   clang-19 libclang-rt-19-dev libfuzzer-19-dev # the sanitizer and fuzzing build (tests/run_hardening.sh)
   pkg-config libsndfile1-dev libsamplerate0-dev libfftw3-dev # the speech recognizer: audio files, resampling, FFT
+  espeak-ng flite sox       # the speech recognizer's training voices and their variation
+  asterisk-core-sounds-en-wav # the real human voice it is tested on
 )
 
 missing=()

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -107,6 +108,15 @@ TEST_CASE("progress: long runs show hours, and a rate below a thousand is whole"
   clock.now += 3725s;
   progress.update(1, 3.0, 2 * 3725 + 1);
   CHECK(out.str() == "step 1/2  loss 3  2 sequences/s  elapsed 1:02:05  left 1:02:05\n");
+}
+
+TEST_CASE("progress: work without a loss leaves it out of the line", "[progress]") {
+  std::ostringstream out;
+  FakeClock clock;
+  rnnc::ProgressReporter progress(4, false, out, "files/s", clock.function());
+  clock.now += 2s;
+  progress.update(4, std::nan(""), 4);
+  CHECK(out.str() == "step 4/4  2 files/s  elapsed 0:02  left 0:00\n");
 }
 
 TEST_CASE("progress: the loss curve as CSV", "[progress]") {

@@ -1,5 +1,6 @@
 // The speech recognizer's audio and features (examples/speech/): log-mel
-// bands, resampling, WAV files through libsndfile, and bad input.
+// bands, resampling, WAV files through libsndfile, trimming silence, and
+// bad input.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -106,9 +107,10 @@ TEST_CASE("speech features: missing, empty, truncated and non-audio files are on
   std::ifstream whole(directory.file("whole.wav"), std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(whole)), {});
   std::ofstream(directory.file("cut.wav"), std::ios::binary) << bytes.substr(0, 44 + 1000);
-  // libsndfile reads the samples that are there (500 of 8000), and so do we.
-  speech::Audio cut = speech::read_audio(directory.file("cut.wav"));
-  CHECK(cut.samples.size() == 500);
+  // libsndfile would read the 500 samples that are there; a cut recording is refused.
+  CHECK_THROWS_WITH(speech::read_audio(directory.file("cut.wav")), Catch::Contains("is truncated"));
+  std::ofstream(directory.file("header.wav"), std::ios::binary) << bytes.substr(0, 30);
+  CHECK_THROWS_AS(speech::read_audio(directory.file("header.wav")), speech::AudioError);
   // Longer than the limit: refused before its samples are read.
   speech::write_wav(directory.file("long.wav"), std::vector<float>(std::size_t(601 * 8000), 0.0f), 8000);
   CHECK_THROWS_WITH(speech::read_audio(directory.file("long.wav")), Catch::Contains("more than the limit of 600 s"));
@@ -119,6 +121,20 @@ TEST_CASE("speech features: missing, empty, truncated and non-audio files are on
   std::vector<float> features = mel.compute(silence.samples);
   speech::normalize_per_utterance(features, 40);
   for (float value : features) CHECK(value == 0.0f);
+}
+
+TEST_CASE("speech features: trimming silence keeps a quiet fricative and drops the silence around it", "[speech]") {
+  // 0.3 s of silence, 0.1 s of noise-like sound 35 dB below 0.2 s of a loud tone, 0.3 s of silence.
+  std::vector<float> samples(2400, 0.0f);
+  const std::vector<float> quiet = tone(3000, 8000, 0.1, 0.5 * std::pow(10.0, -35.0 / 20));
+  const std::vector<float> loud = tone(500, 8000, 0.2);
+  samples.insert(samples.end(), quiet.begin(), quiet.end());
+  samples.insert(samples.end(), loud.begin(), loud.end());
+  samples.insert(samples.end(), 2400, 0.0f);
+  const std::vector<float> trimmed = speech::trim_silence(samples, 8000);
+  CHECK(trimmed.size() == quiet.size() + loud.size());
+  CHECK(trimmed.front() == quiet.front());
+  CHECK(speech::trim_silence(std::vector<float>(40, 0.0f), 8000).size() == 40);  // under one frame: as it is
 }
 
 TEST_CASE("speech lexicon: the vocabulary's pronunciations build the decoder's trie", "[speech]") {

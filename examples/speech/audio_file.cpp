@@ -3,9 +3,12 @@
 #include <samplerate.h>
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -18,6 +21,21 @@ struct SndfileCloser {
 };
 using SndfileHandle = std::unique_ptr<SNDFILE, SndfileCloser>;
 
+// libsndfile reads what there is of a truncated file; its log of the
+// header notes each chunk that claims more bytes than the file holds as
+// "data : 77630 (should be 1956)".
+bool claims_more_than_it_holds(SNDFILE* file) {
+  std::string log(8192, '\0');
+  sf_command(file, SFC_GET_LOG_INFO, log.data(), int(log.size()));
+  for (std::size_t line = 0; line < log.size() && log[line] != '\0';) {
+    const std::size_t end = std::min(log.find('\n', line), log.size());
+    const std::string_view text(log.data() + line, end - line);
+    if (text.starts_with("data") && text.find("should be") != std::string_view::npos) return true;
+    line = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 Audio read_audio(const std::string& path, int rate) {
@@ -27,6 +45,7 @@ Audio read_audio(const std::string& path, int rate) {
   SndfileHandle file(sf_open(path.c_str(), SFM_READ, &info));
   if (!file) throw AudioError(fmt::format("cannot read '{}': {}", path, sf_strerror(nullptr)));
   if (info.channels < 1 || info.samplerate < 1) throw AudioError(fmt::format("'{}' has no audio", path));
+  if (claims_more_than_it_holds(file.get())) throw AudioError(fmt::format("'{}' is truncated", path));
   if (double(info.frames) > kMaxSeconds * info.samplerate) {
     throw AudioError(fmt::format("'{}' is {:.0f} s long, more than the limit of {:.0f} s", path,
                                  double(info.frames) / info.samplerate, kMaxSeconds));
@@ -84,6 +103,20 @@ void write_wav(const std::string& path, std::span<const float> samples, int rate
     std::remove(temporary.c_str());
     throw AudioError(fmt::format("cannot write '{}': {}", path, error.message()));
   }
+}
+
+std::vector<float> trim_silence(std::span<const float> samples, int rate) {
+  const std::size_t frame = std::size_t(rate) / 100, frames = samples.size() / frame;
+  std::vector<double> energy(frames);
+  for (std::size_t f = 0; f < frames; ++f) {
+    for (std::size_t i = f * frame; i < (f + 1) * frame; ++i) energy[f] += double(samples[i]) * samples[i];
+  }
+  if (frames == 0) return {samples.begin(), samples.end()};
+  const double threshold = *std::ranges::max_element(energy) * 1e-5;
+  std::size_t first = 0, last = frames - 1;
+  while (first < last && energy[first] < threshold) ++first;
+  while (last > first && energy[last] < threshold) --last;
+  return {samples.begin() + std::ptrdiff_t(first * frame), samples.begin() + std::ptrdiff_t((last + 1) * frame)};
 }
 
 }  // namespace speech

@@ -35,6 +35,11 @@ Audio read_audio(const std::string& path, int rate = kSampleRate);
 // `samples` resampled from `from` Hz to `to` Hz (best sinc converter).
 std::vector<float> resample(std::span<const float> samples, int from, int to);
 
+// The samples without the silence around them: from the first to the last
+// 10 ms frame whose energy is within 50 dB of the loudest frame's (a
+// fricative such as the s of "six" lies 30 to 40 dB below the vowel).
+std::vector<float> trim_silence(std::span<const float> samples, int rate);
+
 // A mono 16-bit PCM WAV file, written to a temporary name and renamed.
 void write_wav(const std::string& path, std::span<const float> samples, int rate);
 

@@ -18,6 +18,26 @@ std::int32_t Lexicon::word_index(const std::string& word) const {
 Lexicon read_lexicon(const std::string& path) {
   std::ifstream file(path);
   if (!file) throw std::runtime_error(fmt::format("cannot open '{}'", path));
+  std::ostringstream text;
+  text << file.rdbuf();
+  return parse_lexicon(text.str(), path);
+}
+
+std::string lexicon_text(const Lexicon& lexicon) {
+  std::string text;
+  for (std::size_t w = 0; w < lexicon.words.size(); ++w) {
+    text += lexicon.words[w] + '\t';
+    for (std::size_t p = 0; p < lexicon.pronunciations[w].size(); ++p) {
+      text += (p ? " " : "") + lexicon.phonemes[std::size_t(lexicon.pronunciations[w][p] - 1)];
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+Lexicon parse_lexicon(const std::string& text, const std::string& name) {
+  std::istringstream file(text);
+  const std::string& path = name;
   std::vector<std::pair<std::string, std::vector<std::string>>> entries;
   std::set<std::string> inventory;
   std::string line;

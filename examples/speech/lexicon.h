@@ -26,5 +26,9 @@ inline constexpr std::int32_t kBlank = 0;
 // Reads a lexicon file; throws std::runtime_error with file:line for a
 // malformed line or a word listed twice.
 Lexicon read_lexicon(const std::string& path);
+// The same from the text of such a file; `name` is the file named in errors.
+Lexicon parse_lexicon(const std::string& text, const std::string& name);
+// The lines of a lexicon file for `lexicon`, without comments.
+std::string lexicon_text(const Lexicon& lexicon);
 
 }  // namespace speech

@@ -1,11 +1,8 @@
 #include "rnnc/progress.h"
 
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -17,8 +14,7 @@
 
 #include "atomic_file.h"
 #include "rnnc/cell.h"
-
-extern char** environ;
+#include "rnnc/child_process.h"
 
 namespace rnnc {
 
@@ -72,14 +68,12 @@ std::string gnuplot_string(const std::filesystem::path& path) {
 }
 
 bool run(const std::filesystem::path& program, const std::filesystem::path& argument) {
-  std::string program_text = program.string(), argument_text = argument.string();
-  char* argv[] = {program_text.data(), argument_text.data(), nullptr};
-  pid_t child;
-  if (posix_spawn(&child, program_text.c_str(), nullptr, nullptr, argv, environ) != 0) return false;
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0)
-    if (errno != EINTR) return false;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  try {
+    run_program({program.string(), argument.string()});
+    return true;
+  } catch (const RuntimeError&) {
+    return false;
+  }
 }
 
 // A private directory for gnuplot's input and output, removed on scope exit.
@@ -149,7 +143,8 @@ std::string ProgressReporter::line(std::int64_t step, double loss, double items_
   const double rate = elapsed > 0 ? items_done / elapsed : 0;
   const std::string left =
       step > 0 ? as_clock_time(elapsed * double(std::max<std::int64_t>(total_steps_ - step, 0)) / double(step)) : "?";
-  return fmt::format("step {}/{}  loss {:.4g}  {} {}  elapsed {}  left {}", step, total_steps_, loss,
+  const std::string loss_text = std::isnan(loss) ? "" : fmt::format("  loss {:.4g}", loss);
+  return fmt::format("step {}/{}{}  {} {}  elapsed {}  left {}", step, total_steps_, loss_text,
                      with_si_prefix(rate), unit_, as_clock_time(elapsed), left);
 }
 

@@ -29,7 +29,8 @@ class ProgressReporter {
   ProgressReporter(const ProgressReporter&) = delete;
   ProgressReporter& operator=(const ProgressReporter&) = delete;
 
-  // `step` of total_steps is done; items_done counts all items so far.
+  // `step` of total_steps is done; items_done counts all items so far. A
+  // NaN loss is left out of the line (work that has none, such as making data).
   void update(std::int64_t step, double loss, double items_done);
 
  private:

@@ -1,0 +1,23 @@
+// What the acoustic model reads: log-mel frames of an utterance, each band
+// normalized over the utterance, then every `stack` consecutive frames
+// joined into one and only every `stack`-th kept — a third of the steps
+// for the recurrent layers at 30 ms each, still several per phoneme.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "log_mel.h"
+
+namespace speech {
+
+struct Features {
+  std::vector<float> values;  // [frames][width]
+  std::int64_t frames = 0, width = 0;
+};
+
+// An utterance shorter than one window has no frames.
+Features acoustic_features(const LogMel& log_mel, std::span<const float> samples, int stack);
+
+}  // namespace speech

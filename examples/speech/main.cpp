@@ -1,0 +1,381 @@
+// speech: a recognizer of spoken English numbers. The default run
+// synthesizes its training data (espeak-ng and flite voices varied by sox),
+// trains a word-level LSTM language model and a bidirectional LSTM
+// acoustic model with the CTC loss, tunes the decoder on held-out
+// synthetic voices, and measures word error rates on other held-out
+// synthetic voices and on a real human voice it never heard.
+// `speech recognize FILE.wav ...` transcribes with a saved model.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <numeric>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "number_words.h"
+#include "phrases.h"
+#include "project_files.h"
+#include "real_voice.h"
+#include "rnnc/progress.h"
+#include "speech_model.h"
+#include "synthetic_speech.h"
+#include "word_errors.h"
+
+namespace {
+
+using speech::Features;
+using speech::SpeechModel;
+using speech::Utterance;
+
+struct TrainOptions {
+  std::string data = "speech_data";
+  std::int64_t train_utterances = 4000, dev_utterances = 200, test_utterances = 300, real_utterances = 300;
+  std::int64_t epochs = 15, batch = 16;
+  std::int64_t hidden = 128, layers = 2;
+  float dropout = 0.1f;
+  std::int64_t lm_phrases = 20000, lm_steps = 800;
+  std::uint64_t seed = 1;
+  int jobs = int(std::max(1u, std::thread::hardware_concurrency()));
+  std::string save_path = "speech_model.ckpt";
+  std::string curve_path = "speech_loss.csv";
+  bool quiet = false;
+};
+
+constexpr float kLearningRate = 2e-3f, kClipNorm = 10.0f;
+constexpr float kLmLearningRate = 3e-3f;
+constexpr std::int64_t kLmBatch = 64;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// An utterance ready for the models: features, reference words, labels.
+struct Example {
+  Features features;
+  std::vector<std::string> words;
+  std::vector<std::int32_t> labels;
+  double seconds = 0;
+};
+
+std::vector<std::int32_t> phoneme_labels(const speech::Lexicon& lexicon, const std::vector<std::string>& words) {
+  std::vector<std::int32_t> labels;
+  for (const std::string& word : words) {
+    const std::int32_t index = lexicon.word_index(word);
+    if (index < 0) throw rnnc::RuntimeError(fmt::format("'{}' is not in the lexicon", word));
+    const auto& pronunciation = lexicon.pronunciations[std::size_t(index)];
+    labels.insert(labels.end(), pronunciation.begin(), pronunciation.end());
+  }
+  return labels;
+}
+
+std::vector<Example> load_examples(SpeechModel& model, const std::vector<Utterance>& utterances) {
+  std::vector<Example> examples;
+  for (const Utterance& utterance : utterances) {
+    const speech::Audio audio = speech::read_audio(utterance.audio_path);
+    examples.push_back({model.features(audio.samples), utterance.words,
+                        phoneme_labels(model.lexicon(), utterance.words), audio.seconds()});
+  }
+  return examples;
+}
+
+std::vector<Utterance> synthesize(const TrainOptions& options, const std::string& split,
+                                  const std::vector<speech::Voice>& voices, std::int64_t count, std::uint64_t seed) {
+  std::cout << fmt::format("{}: {} utterances by {} synthetic voices\n", split, count, voices.size());
+  rnnc::ProgressReporter progress(count, options.quiet, std::cout, "utterances/s");
+  return speech::synthesize_utterances(options.data, {split, voices, count, seed}, options.jobs,
+                                       [&](std::int64_t done) { progress.update(done, std::nan(""), double(done)); });
+}
+
+// Batches of utterances of similar length (less padding), in random order.
+std::vector<std::vector<std::size_t>> length_batches(const std::vector<Example>& examples, std::int64_t batch,
+                                                     rnnc::Rng& rng) {
+  std::vector<std::size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[std::size_t(rng.below(i))]);
+  // Sort within windows of 50 batches: similar lengths, but not the same batches every epoch.
+  const std::size_t window = std::size_t(batch) * 50;
+  for (std::size_t first = 0; first < order.size(); first += window) {
+    auto end = order.begin() + std::ptrdiff_t(std::min(order.size(), first + window));
+    std::sort(order.begin() + std::ptrdiff_t(first), end,
+              [&](std::size_t a, std::size_t b) { return examples[a].features.frames < examples[b].features.frames; });
+  }
+  std::vector<std::vector<std::size_t>> batches;
+  for (std::size_t first = 0; first < order.size(); first += std::size_t(batch)) {
+    batches.emplace_back(order.begin() + std::ptrdiff_t(first),
+                         order.begin() + std::ptrdiff_t(std::min(order.size(), first + std::size_t(batch))));
+  }
+  for (std::size_t i = batches.size(); i > 1; --i) std::swap(batches[i - 1], batches[std::size_t(rng.below(i))]);
+  return batches;
+}
+
+std::vector<speech::LabelledUtterance> labelled(const std::vector<Example>& examples,
+                                                std::span<const std::size_t> indices) {
+  std::vector<speech::LabelledUtterance> batch;
+  for (std::size_t index : indices) batch.push_back({&examples[index].features, examples[index].labels});
+  return batch;
+}
+
+double mean_loss(SpeechModel& model, const std::vector<Example>& examples) {
+  double total = 0;
+  for (std::size_t first = 0; first < examples.size(); first += 32) {
+    std::vector<std::size_t> indices;
+    for (std::size_t i = first; i < std::min(examples.size(), first + 32); ++i) indices.push_back(i);
+    total += model.acoustic().loss(labelled(examples, indices)) * double(indices.size());
+  }
+  return total / double(std::max<std::size_t>(examples.size(), 1));
+}
+
+void train_acoustic_model(SpeechModel& model, const std::vector<Example>& train, const std::vector<Example>& dev,
+                          const TrainOptions& options) {
+  std::vector<rnnc::TrainableTensor> parameters = model.acoustic().parameters();
+  std::unique_ptr<rnnc::Optimizer> adam = rnnc::make_adam(parameters, {.learning_rate = kLearningRate});
+  rnnc::Rng rng(options.seed + 11);
+  const std::int64_t batches_per_epoch = (std::int64_t(train.size()) + options.batch - 1) / options.batch;
+  const std::int64_t total_steps = batches_per_epoch * options.epochs;
+  rnnc::LossCurve curve;
+  rnnc::ProgressReporter progress(total_steps, options.quiet, std::cout, "utterances/s");
+  std::int64_t step = 0;
+  for (std::int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    double epoch_loss = 0;
+    for (const std::vector<std::size_t>& indices : length_batches(train, options.batch, rng)) {
+      // Constant, then down to a tenth over the last third.
+      const double fraction = double(step) / double(total_steps);
+      adam->set_learning_rate(kLearningRate * float(1.0 - 0.9 * std::clamp(3.0 * fraction - 2.0, 0.0, 1.0)));
+      adam->zero_gradients();
+      const double loss = model.acoustic().train_step(labelled(train, indices));
+      rnnc::clip_gradient_norm(parameters, kClipNorm);
+      adam->step();
+      model.acoustic().parameters_changed();
+      epoch_loss += loss * double(indices.size());
+      ++step;
+      progress.update(step, loss, double(step * options.batch));
+    }
+    curve.add(step, epoch_loss / double(train.size()), mean_loss(model, dev));
+  }
+  curve.write_csv(options.curve_path);
+  const std::string png = std::filesystem::path(options.curve_path).replace_extension(".png").string();
+  std::cout << "loss curve: " << options.curve_path << (curve.write_png(png) ? " and " + png : "") << "\n";
+}
+
+std::vector<speech::Sentence> random_sentences(const speech::Lexicon& lexicon, std::int64_t count, rnnc::Rng& rng) {
+  std::vector<speech::Sentence> sentences;
+  for (std::int64_t i = 0; i < count; ++i) {
+    speech::Sentence sentence;
+    for (const std::string& word : speech::random_phrase(rng)) sentence.push_back(lexicon.word_index(word));
+    sentences.push_back(std::move(sentence));
+  }
+  return sentences;
+}
+
+// Trains the LM on number phrases; returns its held-out perplexity and the unigram baseline's.
+std::pair<double, double> train_language_model(SpeechModel& model, const TrainOptions& options) {
+  rnnc::Rng rng(options.seed + 23);
+  const std::vector<speech::Sentence> train = random_sentences(model.lexicon(), options.lm_phrases, rng);
+  const std::vector<speech::Sentence> held_out = random_sentences(model.lexicon(), 2000, rng);
+  std::vector<rnnc::TrainableTensor> parameters = model.language().parameters();
+  std::unique_ptr<rnnc::Optimizer> adam = rnnc::make_adam(parameters, {.learning_rate = kLmLearningRate});
+  rnnc::ProgressReporter progress(options.lm_steps, options.quiet, std::cout, "phrases/s");
+  for (std::int64_t step = 0; step < options.lm_steps; ++step) {
+    const std::size_t first = std::size_t(step * kLmBatch) % (train.size() - kLmBatch + 1);
+    adam->set_learning_rate(kLmLearningRate * float(1.0 - 0.9 * double(step) / double(options.lm_steps)));
+    adam->zero_gradients();
+    const double loss = model.language().train_step(std::span(train).subspan(first, kLmBatch));
+    rnnc::clip_gradient_norm(parameters, 5.0f);
+    adam->step();
+    model.language().parameters_changed();
+    progress.update(step + 1, loss, double((step + 1) * kLmBatch));
+  }
+  return {speech::perplexity(model.language(), held_out),
+          speech::unigram_perplexity(train, held_out, std::int32_t(model.lexicon().words.size()))};
+}
+
+std::vector<std::vector<float>> log_posteriors(SpeechModel& model, const std::vector<Example>& examples) {
+  std::vector<std::vector<float>> posteriors;
+  for (std::size_t first = 0; first < examples.size(); first += 32) {
+    std::vector<const Features*> batch;
+    for (std::size_t i = first; i < std::min(examples.size(), first + 32); ++i) batch.push_back(&examples[i].features);
+    for (std::vector<float>& rows : model.acoustic().log_posteriors(batch)) posteriors.push_back(std::move(rows));
+  }
+  return posteriors;
+}
+
+speech::WordErrors word_errors(SpeechModel& model, const std::vector<Example>& examples,
+                               const std::vector<std::vector<float>>& posteriors, bool greedy) {
+  speech::WordErrors errors;
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    errors.add(examples[i].words, model.words_of(model.decode(posteriors[i], greedy)));
+  }
+  return errors;
+}
+
+// The LM weight and word bonus with the lowest word error rate on `dev`.
+void tune_decoder(SpeechModel& model, const std::vector<Example>& dev) {
+  const std::vector<std::vector<float>> posteriors = log_posteriors(model, dev);
+  speech::DecoderSettings best = model.decoder();
+  double best_rate = 2;
+  for (double weight : {0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0}) {
+    for (double bonus : {-2.0, -1.0, 0.0, 1.0, 2.0, 3.0}) {
+      model.decoder().lm_weight = weight;
+      model.decoder().word_bonus = bonus;
+      const double rate = word_errors(model, dev, posteriors, false).rate();
+      if (rate < best_rate) best_rate = rate, best = model.decoder();
+    }
+  }
+  model.decoder() = best;
+  std::cout << fmt::format("decoder tuned on dev voices: lm_weight {} word_bonus {} beam {} (dev WER {:.4f})\n",
+                           best.lm_weight, best.word_bonus, best.beam, best_rate);
+}
+
+int train_and_evaluate(const TrainOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  speech::Lexicon lexicon = speech::read_lexicon(rnnc::examples::find_project_file("examples/speech/lexicon.txt"));
+  SpeechModel model(std::move(lexicon), {.hidden = options.hidden, .layers = options.layers}, options.dropout,
+                    options.seed);
+
+  const speech::VoiceSplit& voices = speech::synthetic_voices();
+  const std::vector<Utterance> train_set = synthesize(options, "train", voices.train, options.train_utterances, options.seed);
+  const std::vector<Utterance> dev_set = synthesize(options, "dev", voices.dev, options.dev_utterances, options.seed + 1);
+  const std::vector<Utterance> test_set = synthesize(options, "test", voices.test, options.test_utterances, options.seed + 2);
+  const std::vector<Utterance> real_set =
+      speech::real_voice_utterances(options.data, speech::kAsteriskDigits, options.real_utterances, options.seed + 3);
+  std::cout << fmt::format("real voice: {} utterances from {}\n", real_set.size(), speech::kAsteriskDigits);
+  const std::vector<Example> train = load_examples(model, train_set), dev = load_examples(model, dev_set);
+  const std::vector<Example> test = load_examples(model, test_set), real = load_examples(model, real_set);
+  double train_seconds = 0;
+  for (const Example& example : train) train_seconds += example.seconds;
+  std::cout << fmt::format("data ready in {:.0f} s: {:.1f} minutes of training audio\n", seconds_since(start),
+                           train_seconds / 60);
+
+  std::cout << fmt::format("language model: embedding {} -> lstm H={} -> softmax {} ({} parameters)\n",
+                           model.shape().lm_embedding, model.shape().lm_hidden, model.lexicon().words.size() + 1,
+                           model.language().parameter_count());
+  const auto [lm_perplexity, unigram] = train_language_model(model, options);
+  std::cout << fmt::format("language model perplexity on held-out phrases: {:.3f} (unigram {:.3f})\n", lm_perplexity,
+                           unigram);
+
+  std::cout << fmt::format(
+      "acoustic model: {} log-mel x {} frames -> bidirectional lstm H={} x {} layers -> {} classes ({} parameters), "
+      "{} epochs of batches of {}\n",
+      40, model.shape().stack, options.hidden, options.layers, model.lexicon().classes(),
+      model.acoustic().parameter_count(), options.epochs, options.batch);
+  const auto training_start = std::chrono::steady_clock::now();
+  train_acoustic_model(model, train, dev, options);
+  const double training_seconds = seconds_since(training_start);
+  std::cout << fmt::format("acoustic model trained in {:.0f} s\n", training_seconds);
+
+  tune_decoder(model, dev);
+  const std::vector<std::vector<float>> test_posteriors = log_posteriors(model, test);
+  const std::vector<std::vector<float>> real_posteriors = log_posteriors(model, real);
+  const speech::WordErrors synthetic = word_errors(model, test, test_posteriors, false);
+  const speech::WordErrors synthetic_greedy = word_errors(model, test, test_posteriors, true);
+  const speech::WordErrors real_errors = word_errors(model, real, real_posteriors, false);
+  const speech::WordErrors real_greedy = word_errors(model, real, real_posteriors, true);
+  std::cout << fmt::format("WER held-out synthetic voices: {:.4f} (greedy {:.4f}), {} words\n", synthetic.rate(),
+                           synthetic_greedy.rate(), synthetic.reference_words());
+  std::cout << fmt::format("WER real voice: {:.4f} (greedy {:.4f}), {} words\n", real_errors.rate(),
+                           real_greedy.rate(), real_errors.reference_words());
+  std::cout << "most frequent errors on the real voice:";
+  for (const auto& [error, count] : real_errors.most_frequent(8)) std::cout << fmt::format("  {} ({})", error, count);
+  std::cout << "\n";
+
+  // Real-time factor: what `recognize` does per file, on one thread.
+  double decode_seconds = 0, audio_seconds = 0;
+  for (const Utterance& utterance : real_set) {
+    const speech::Audio audio = speech::read_audio(utterance.audio_path);
+    const auto decode_start = std::chrono::steady_clock::now();
+    model.transcribe(audio.samples);
+    decode_seconds += seconds_since(decode_start);
+    audio_seconds += audio.seconds();
+  }
+  const double rtf = decode_seconds / std::max(audio_seconds, 1e-9);
+
+  model.save(options.save_path);
+  std::cout << "saved " << options.save_path << "\n";
+  if (!real_set.empty()) {
+    const speech::Audio audio = speech::read_audio(real_set.front().audio_path);
+    std::cout << fmt::format("sample: {}\n  said:  {}\n  heard: {}\n", real_set.front().audio_path,
+                             rnnc::examples::join_words(real_set.front().words),
+                             rnnc::examples::join_words(model.transcribe(audio.samples)));
+  }
+  std::cout << fmt::format("final: wer_synthetic={:.4f} wer_real={:.4f} wer_real_greedy={:.4f} lm_perplexity={:.3f} "
+                           "rtf={:.4f}\n",
+                           synthetic.rate(), real_errors.rate(), real_greedy.rate(), lm_perplexity, rtf);
+  return 0;
+}
+
+int recognize(const std::string& model_path, const std::vector<std::string>& files) {
+  std::unique_ptr<SpeechModel> model = SpeechModel::load(model_path);
+  int status = 0;
+  for (const std::string& file : files) {
+    try {
+      const speech::Audio audio = speech::read_audio(file);
+      std::cout << rnnc::examples::join_words(model->transcribe(audio.samples)) << "\n";
+    } catch (const speech::AudioError& error) {
+      std::cerr << "speech: error: " << error.what() << "\n";
+      status = 1;
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"speech: a recognizer of spoken English numbers, its recurrent networks compiled by rnnc.\n"
+               "Without a subcommand: synthesize data, train, evaluate and save a model."};
+  TrainOptions options;
+  app.add_option("--data", options.data, "cache folder of the synthesized and assembled audio")->capture_default_str();
+  app.add_option("--train-utterances", options.train_utterances, "synthetic training utterances")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--dev-utterances", options.dev_utterances, "utterances of held-out voices to tune the decoder on")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--test-utterances", options.test_utterances, "utterances of other held-out synthetic voices")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--real-utterances", options.real_utterances, "utterances of the real voice")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--epochs", options.epochs, "passes over the training utterances")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--batch", options.batch, "utterances per training step")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--hidden", options.hidden, "LSTM hidden size of the acoustic model")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--layers", options.layers, "bidirectional LSTM layers of the acoustic model")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--dropout", options.dropout, "dropout between the acoustic model's layers")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0f, 0.9f));
+  app.add_option("--lm-steps", options.lm_steps, "training steps of the language model")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--seed", options.seed, "seed of the data, the weights and the batches")->capture_default_str();
+  app.add_option("--jobs", options.jobs, "synthesizer processes at a time")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--save", options.save_path, "where the trained model goes")->capture_default_str();
+  app.add_option("--curve", options.curve_path, "loss curve CSV (a PNG beside it when gnuplot is installed)")
+      ->capture_default_str();
+  app.add_flag("--quiet", options.quiet, "no progress lines");
+
+  std::string model_path = "speech_model.ckpt";
+  std::vector<std::string> files;
+  CLI::App* recognize_command = app.add_subcommand("recognize", "print the words spoken in each audio file, one line each");
+  recognize_command->add_option("--model", model_path, "a model saved by a training run")->capture_default_str();
+  recognize_command->add_option("files", files, "audio files (WAV, FLAC, ...; any rate, mono or stereo)")->required();
+  CLI11_PARSE(app, argc, argv);
+  std::cout << std::unitbuf;  // each line as it happens, also into a log file: the run takes minutes
+  try {
+    if (*recognize_command) return recognize(model_path, files);
+    return train_and_evaluate(options);
+  } catch (const std::exception& error) {
+    std::cerr << "speech: error: " << error.what() << "\n";
+    return 1;
+  }
+}
