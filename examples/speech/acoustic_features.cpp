@@ -22,4 +22,20 @@ Features acoustic_features(const LogMel& log_mel, std::span<const float> samples
   return features;
 }
 
+void mask_bands_and_steps(Features& features, int bands, rnnc::Rng& rng) {
+  constexpr int kMasks = 2, kWidestBandMask = 6;
+  const std::int64_t stacked = features.width / bands;
+  for (int mask = 0; mask < kMasks; ++mask) {
+    const int width = int(rng.below(kWidestBandMask + 1)), first = int(rng.below(std::uint64_t(bands - width + 1)));
+    for (std::int64_t f = 0; f < features.frames; ++f) {
+      for (std::int64_t s = 0; s < stacked; ++s) {
+        std::fill_n(features.values.begin() + f * features.width + s * bands + first, width, 0.0f);
+      }
+    }
+    const std::int64_t steps = std::int64_t(rng.below(std::uint64_t(features.frames / 10 + 1)));
+    const std::int64_t start = std::int64_t(rng.below(std::uint64_t(features.frames - steps + 1)));
+    std::fill_n(features.values.begin() + start * features.width, steps * features.width, 0.0f);
+  }
+}
+
 }  // namespace speech

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "log_mel.h"
+#include "rnnc/random.h"
 
 namespace speech {
 
@@ -19,5 +20,11 @@ struct Features {
 
 // An utterance shorter than one window has no frames.
 Features acoustic_features(const LogMel& log_mel, std::span<const float> samples, int stack);
+
+// SpecAugment (Park et al., 2019) for training: two bands of up to 6 mel
+// bands (the same bands in each stacked frame) and two runs of up to 10 %
+// of the steps set to 0, the mean of a normalized band, so that the model
+// cannot lean on any one band or moment of a voice it will not hear again.
+void mask_bands_and_steps(Features& features, int bands, rnnc::Rng& rng);
 
 }  // namespace speech

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <numeric>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include "phrases.h"
 #include "project_files.h"
 #include "real_voice.h"
+#include "rnnc/ctc_loss.h"
 #include "rnnc/progress.h"
 #include "speech_model.h"
 #include "synthetic_speech.h"
@@ -33,10 +35,11 @@ using speech::Utterance;
 
 struct TrainOptions {
   std::string data = "speech_data";
-  std::int64_t train_utterances = 4000, dev_utterances = 200, test_utterances = 300, real_utterances = 300;
-  std::int64_t epochs = 15, batch = 16;
+  std::int64_t train_utterances = 6000, dev_utterances = 200, test_utterances = 300, real_utterances = 300;
+  std::int64_t epochs = 20, batch = 16;
   std::int64_t hidden = 128, layers = 2;
-  float dropout = 0.1f;
+  float dropout = 0.2f;
+  bool spec_augment = true;
   std::int64_t lm_phrases = 20000, lm_steps = 800;
   std::uint64_t seed = 1;
   int jobs = int(std::max(1u, std::thread::hardware_concurrency()));
@@ -82,6 +85,17 @@ std::vector<Example> load_examples(SpeechModel& model, const std::vector<Utteran
   return examples;
 }
 
+// The CTC loss needs at least a step per phoneme (and a blank between
+// repeats): utterances spoken faster than that cannot be learned from.
+std::vector<Example> learnable(std::vector<Example> examples, const std::string& split) {
+  const auto too_fast = [](const Example& example) {
+    return example.features.frames < rnnc::ctc_min_frames(example.labels);
+  };
+  const std::ptrdiff_t dropped = std::erase_if(examples, too_fast);
+  if (dropped > 0) std::cout << fmt::format("{}: {} utterances too fast for their phonemes, left out\n", split, dropped);
+  return examples;
+}
+
 std::vector<Utterance> synthesize(const TrainOptions& options, const std::string& split,
                                   const std::vector<speech::Voice>& voices, std::int64_t count, std::uint64_t seed) {
   std::cout << fmt::format("{}: {} utterances by {} synthetic voices\n", split, count, voices.size());
@@ -112,19 +126,18 @@ std::vector<std::vector<std::size_t>> length_batches(const std::vector<Example>&
   return batches;
 }
 
-std::vector<speech::LabelledUtterance> labelled(const std::vector<Example>& examples,
-                                                std::span<const std::size_t> indices) {
+std::vector<speech::LabelledUtterance> labelled(std::span<const Example> examples) {
   std::vector<speech::LabelledUtterance> batch;
-  for (std::size_t index : indices) batch.push_back({&examples[index].features, examples[index].labels});
+  for (const Example& example : examples) batch.push_back({&example.features, example.labels});
   return batch;
 }
 
 double mean_loss(SpeechModel& model, const std::vector<Example>& examples) {
+  constexpr std::size_t kBatch = 32;
   double total = 0;
-  for (std::size_t first = 0; first < examples.size(); first += 32) {
-    std::vector<std::size_t> indices;
-    for (std::size_t i = first; i < std::min(examples.size(), first + 32); ++i) indices.push_back(i);
-    total += model.acoustic().loss(labelled(examples, indices)) * double(indices.size());
+  for (std::size_t first = 0; first < examples.size(); first += kBatch) {
+    const std::span<const Example> batch = std::span(examples).subspan(first, std::min(kBatch, examples.size() - first));
+    total += model.acoustic().loss(labelled(batch)) * double(batch.size());
   }
   return total / double(std::max<std::size_t>(examples.size(), 1));
 }
@@ -146,7 +159,12 @@ void train_acoustic_model(SpeechModel& model, const std::vector<Example>& train,
       const double fraction = double(step) / double(total_steps);
       adam->set_learning_rate(kLearningRate * float(1.0 - 0.9 * std::clamp(3.0 * fraction - 2.0, 0.0, 1.0)));
       adam->zero_gradients();
-      const double loss = model.acoustic().train_step(labelled(train, indices));
+      std::vector<Example> batch;  // copies, masked afresh each epoch
+      for (std::size_t index : indices) {
+        batch.push_back(train[index]);
+        if (options.spec_augment) speech::mask_bands_and_steps(batch.back().features, model.bands(), rng);
+      }
+      const double loss = model.acoustic().train_step(labelled(batch));
       rnnc::clip_gradient_norm(parameters, kClipNorm);
       adam->step();
       model.acoustic().parameters_changed();
@@ -212,13 +230,26 @@ speech::WordErrors word_errors(SpeechModel& model, const std::vector<Example>& e
   return errors;
 }
 
+// Per voice variant (espeak-ng's "+f4" in any accent, each flite voice).
+std::map<std::string, speech::WordErrors> errors_by_variant(SpeechModel& model, const std::vector<Utterance>& set,
+                                                            const std::vector<Example>& examples,
+                                                            const std::vector<std::vector<float>>& posteriors) {
+  std::map<std::string, speech::WordErrors> errors;
+  for (std::size_t i = 0; i < examples.size(); ++i) {
+    const std::size_t plus = set[i].voice.find('+');
+    const std::string variant = plus == std::string::npos ? set[i].voice : set[i].voice.substr(plus + 1);
+    errors[variant].add(examples[i].words, model.words_of(model.decode(posteriors[i], false)));
+  }
+  return errors;
+}
+
 // The LM weight and word bonus with the lowest word error rate on `dev`.
 void tune_decoder(SpeechModel& model, const std::vector<Example>& dev) {
   const std::vector<std::vector<float>> posteriors = log_posteriors(model, dev);
   speech::DecoderSettings best = model.decoder();
   double best_rate = 2;
   for (double weight : {0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0}) {
-    for (double bonus : {-2.0, -1.0, 0.0, 1.0, 2.0, 3.0}) {
+    for (double bonus : {-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0}) {
       model.decoder().lm_weight = weight;
       model.decoder().word_bonus = bonus;
       const double rate = word_errors(model, dev, posteriors, false).rate();
@@ -243,7 +274,8 @@ int train_and_evaluate(const TrainOptions& options) {
   const std::vector<Utterance> real_set =
       speech::real_voice_utterances(options.data, speech::kAsteriskDigits, options.real_utterances, options.seed + 3);
   std::cout << fmt::format("real voice: {} utterances from {}\n", real_set.size(), speech::kAsteriskDigits);
-  const std::vector<Example> train = load_examples(model, train_set), dev = load_examples(model, dev_set);
+  const std::vector<Example> train = learnable(load_examples(model, train_set), "train");
+  const std::vector<Example> dev = learnable(load_examples(model, dev_set), "dev");
   const std::vector<Example> test = load_examples(model, test_set), real = load_examples(model, real_set);
   double train_seconds = 0;
   for (const Example& example : train) train_seconds += example.seconds;
@@ -260,7 +292,7 @@ int train_and_evaluate(const TrainOptions& options) {
   std::cout << fmt::format(
       "acoustic model: {} log-mel x {} frames -> bidirectional lstm H={} x {} layers -> {} classes ({} parameters), "
       "{} epochs of batches of {}\n",
-      40, model.shape().stack, options.hidden, options.layers, model.lexicon().classes(),
+      model.bands(), model.shape().stack, options.hidden, options.layers, model.lexicon().classes(),
       model.acoustic().parameter_count(), options.epochs, options.batch);
   const auto training_start = std::chrono::steady_clock::now();
   train_acoustic_model(model, train, dev, options);
@@ -276,6 +308,11 @@ int train_and_evaluate(const TrainOptions& options) {
   const speech::WordErrors real_greedy = word_errors(model, real, real_posteriors, true);
   std::cout << fmt::format("WER held-out synthetic voices: {:.4f} (greedy {:.4f}), {} words\n", synthetic.rate(),
                            synthetic_greedy.rate(), synthetic.reference_words());
+  std::cout << "WER by held-out voice variant:";
+  for (const auto& [variant, errors] : errors_by_variant(model, test_set, test, test_posteriors)) {
+    std::cout << fmt::format("  {} {:.3f}", variant, errors.rate());
+  }
+  std::cout << "\n";
   std::cout << fmt::format("WER real voice: {:.4f} (greedy {:.4f}), {} words\n", real_errors.rate(),
                            real_greedy.rate(), real_errors.reference_words());
   std::cout << "most frequent errors on the real voice:";
@@ -354,6 +391,7 @@ int main(int argc, char** argv) {
   app.add_option("--dropout", options.dropout, "dropout between the acoustic model's layers")
       ->capture_default_str()
       ->check(CLI::Range(0.0f, 0.9f));
+  app.add_flag("!--no-spec-augment", options.spec_augment, "train without masking bands and steps");
   app.add_option("--lm-steps", options.lm_steps, "training steps of the language model")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -35,6 +35,7 @@ class SpeechModel {
 
   const Lexicon& lexicon() const { return lexicon_; }
   const SpeechModelShape& shape() const { return shape_; }
+  int bands() const { return log_mel_.bands(); }
   AcousticModel& acoustic() { return acoustic_; }
   WordLm& language() { return language_; }
   DecoderSettings& decoder() { return decoder_; }

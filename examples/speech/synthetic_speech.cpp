@@ -171,8 +171,18 @@ std::string Voice::label() const { return (engine == Engine::espeak ? "espeak-ng
 const VoiceSplit& synthetic_voices() {
   static const VoiceSplit split = [] {
     VoiceSplit voices;
-    voices.train = espeak_voices({"m1", "m2", "m4", "m5", "m7", "m8", "f1", "f3", "f5", "Andy", "Annie", "Denis",
-                                  "john", "steph", "paul", "robert", "klatt", "klatt2", "michel", "travis"});
+    // espeak-ng's voice variants that sound like a person (not its robots,
+    // whispers or effects), less those held out below.
+    voices.train = espeak_voices({"m1",      "m2",       "m4",      "m5",       "m7",      "m8",     "f1",
+                                  "f3",      "f5",       "Alex",    "Alicia",   "Andrea",  "Andy",   "Annie",
+                                  "Denis",   "Diogo",    "Gene",    "Henrique", "Hugo",    "Jacky",  "Marco",
+                                  "Mario",   "Michael",  "Mike",    "Nguyen",   "adam",    "anika",  "announcer",
+                                  "antonio", "aunty",    "belinda", "benjamin", "boris",   "caleb",  "david",
+                                  "ed",      "edward",   "grandma", "grandpa",  "gustave", "iven",   "john",
+                                  "kaukovalta", "klatt", "klatt2",  "klatt3",   "klatt4",  "marcelo", "max",
+                                  "michel",  "miguel",   "pablo",   "paul",     "pedro",   "quincy", "rob",
+                                  "robert",  "sandro",   "shelby",  "steph",    "steph2",  "travis", "victor",
+                                  "zac"});
     for (const char* name : {"kal", "rms", "slt"}) voices.train.push_back({Voice::Engine::flite, name});
     voices.dev = espeak_voices({"m3", "f2", "Lee"});
     voices.test = espeak_voices({"m6", "f4", "linda", "norbert"});
