@@ -1,7 +1,5 @@
 #include "real_voice.h"
 
-#include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <map>
 

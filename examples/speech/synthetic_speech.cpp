@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 
 #include "audio_file.h"
-#include "rnnc/child_process.h"
 #include "number_words.h"
 #include "phrases.h"
+#include "rnnc/child_process.h"
 
 namespace speech {
 
