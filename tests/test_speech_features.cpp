@@ -3,10 +3,12 @@
 // bad input.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <numbers>
 
+#include "acoustic_features.h"
 #include "audio_file.h"
 #include "lexicon.h"
 #include "log_mel.h"
@@ -66,6 +68,56 @@ TEST_CASE("speech features: a pure tone lands in the mel band centred nearest it
     for (std::size_t f = 0; f < 48; ++f) squares += std::pow(features[f * 40 + std::size_t(band)] - sum / 48, 2);
     CHECK(sum / 48 == Approx(0).margin(1e-5));
     CHECK(std::sqrt(squares / 48) == Approx(1).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("speech features: a frequency warp moves a tone's band by its factor and leaves factor 1 alone", "[speech]") {
+  speech::LogMel mel;
+  const std::vector<double> centres = mel.band_centres();
+  const auto nearest_band = [&](double hz) {
+    return std::size_t(std::min_element(centres.begin(), centres.end(), [&](double a, double b) {
+                         return std::fabs(a - hz) < std::fabs(b - hz);
+                       }) - centres.begin());
+  };
+  for (double hz : {700.0, 1000.0, 2200.0}) {
+    for (double factor : {0.9, 1.0, 1.1}) {
+      speech::Features features{mel.compute(tone(hz, 8000, 0.5)), 48, 40};
+      const std::vector<float> before = features.values;
+      speech::warp_frequencies(features, centres, 4000, factor);
+      if (factor == 1.0) {
+        for (std::size_t i = 0; i < before.size(); ++i) REQUIRE(features.values[i] == Approx(before[i]).margin(1e-5));
+      }
+      const std::size_t expected = nearest_band(hz * factor);  // where the warped tone lies
+      for (std::int64_t f = 0; f < 48; ++f) {
+        const float* row = &features.values[std::size_t(f * 40)];
+        INFO(hz << " Hz, factor " << factor << ", frame " << f);
+        CHECK(std::size_t(std::max_element(row, row + 40) - row) == expected);
+      }
+    }
+  }
+}
+
+TEST_CASE("speech features: SpecAugment zeroes whole bands and whole steps and nothing else", "[speech]") {
+  rnnc::Rng rng(5);
+  for (int trial = 0; trial < 20; ++trial) {
+    speech::Features features{std::vector<float>(std::size_t(50 * 120), 1.0f), 50, 120};  // 3 stacked frames of 40
+    speech::mask_bands_and_steps(features, 40, rng);
+    std::vector<bool> zero_band(40, true), zero_step(50, true);
+    for (std::int64_t f = 0; f < 50; ++f) {
+      for (std::int64_t i = 0; i < 120; ++i) {
+        const float value = features.values[std::size_t(f * 120 + i)];
+        REQUIRE((value == 0.0f || value == 1.0f));
+        if (value != 0.0f) zero_band[std::size_t(i % 40)] = false, zero_step[std::size_t(f)] = false;
+      }
+    }
+    // Every zero lies in a masked band (in all stacked frames and steps) or a masked step.
+    for (std::int64_t f = 0; f < 50; ++f) {
+      for (std::int64_t i = 0; i < 120; ++i) {
+        if (features.values[std::size_t(f * 120 + i)] == 0.0f) REQUIRE((zero_band[std::size_t(i % 40)] || zero_step[std::size_t(f)]));
+      }
+    }
+    CHECK(std::count(zero_band.begin(), zero_band.end(), true) <= 12);
+    CHECK(std::count(zero_step.begin(), zero_step.end(), true) <= 10);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "acoustic_features.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace speech {
 
@@ -35,6 +36,39 @@ void mask_bands_and_steps(Features& features, int bands, rnnc::Rng& rng) {
     const std::int64_t steps = std::int64_t(rng.below(std::uint64_t(features.frames / 10 + 1)));
     const std::int64_t start = std::int64_t(rng.below(std::uint64_t(features.frames - steps + 1)));
     std::fill_n(features.values.begin() + start * features.width, steps * features.width, 0.0f);
+  }
+}
+
+void warp_frequencies(Features& features, std::span<const double> band_centres, double nyquist, double factor) {
+  const std::size_t bands = band_centres.size();
+  assert(bands >= 2 && features.width % std::int64_t(bands) == 0);
+  const double knee = 0.8 * nyquist * std::min(factor, 1.0) / factor;
+  std::vector<double> warped(bands);  // where each band's energy moves to, increasing
+  for (std::size_t i = 0; i < bands; ++i) {
+    const double f = band_centres[i];
+    warped[i] = f <= knee ? f * factor
+                          : nyquist - (nyquist - knee * factor) / (nyquist - knee) * (nyquist - f);
+  }
+  // For each band centre, the warped pair around it and the weight of the upper one.
+  std::vector<std::pair<std::size_t, float>> sources(bands);
+  for (std::size_t j = 0; j < bands; ++j) {
+    const std::size_t upper = std::size_t(std::upper_bound(warped.begin(), warped.end(), band_centres[j]) - warped.begin());
+    if (upper == 0) {
+      sources[j] = {0, 0.0f};
+    } else if (upper == bands) {
+      sources[j] = {bands - 2, 1.0f};
+    } else {
+      sources[j] = {upper - 1, float((band_centres[j] - warped[upper - 1]) / (warped[upper] - warped[upper - 1]))};
+    }
+  }
+  std::vector<float> frame(bands);
+  for (std::size_t offset = 0; offset < features.values.size(); offset += bands) {
+    float* values = features.values.data() + offset;
+    std::copy_n(values, bands, frame.begin());
+    for (std::size_t j = 0; j < bands; ++j) {
+      const auto [lower, weight] = sources[j];
+      values[j] = (1 - weight) * frame[lower] + weight * frame[lower + 1];
+    }
   }
 }
 

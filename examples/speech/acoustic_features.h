@@ -27,4 +27,13 @@ Features acoustic_features(const LogMel& log_mel, std::span<const float> samples
 // cannot lean on any one band or moment of a voice it will not hear again.
 void mask_bands_and_steps(Features& features, int bands, rnnc::Rng& rng);
 
+// Vocal tract length perturbation (Jaitly and Hinton, 2013) for training:
+// the spectrum stretched by `factor` (about 0.9 to 1.1: a shorter or longer
+// vocal tract) below 80 % of `nyquist` and squeezed above it so that the
+// band edges stay put, read off at the band centres by linear
+// interpolation between the warped ones; the same warp in every stacked
+// frame. Voices the model never heard differ from its training voices
+// most in where their formants lie.
+void warp_frequencies(Features& features, std::span<const double> band_centres, double nyquist, double factor);
+
 }  // namespace speech

@@ -35,11 +35,11 @@ using speech::Utterance;
 
 struct TrainOptions {
   std::string data = "speech_data";
-  std::int64_t train_utterances = 6000, dev_utterances = 200, test_utterances = 300, real_utterances = 300;
-  std::int64_t epochs = 20, batch = 16;
+  std::int64_t train_utterances = 8000, dev_utterances = 200, test_utterances = 300, real_utterances = 300;
+  std::int64_t epochs = 18, batch = 16;
   std::int64_t hidden = 128, layers = 2;
   float dropout = 0.2f;
-  bool spec_augment = true;
+  bool spec_augment = true, warp_frequencies = true;
   std::int64_t lm_phrases = 20000, lm_steps = 800;
   std::uint64_t seed = 1;
   int jobs = int(std::max(1u, std::thread::hardware_concurrency()));
@@ -49,6 +49,7 @@ struct TrainOptions {
 };
 
 constexpr float kLearningRate = 2e-3f, kClipNorm = 10.0f;
+constexpr float kLowestWarp = 0.9f, kHighestWarp = 1.1f;  // vocal tract length factors in training
 constexpr float kLmLearningRate = 3e-3f;
 constexpr std::int64_t kLmBatch = 64;
 
@@ -149,6 +150,8 @@ void train_acoustic_model(SpeechModel& model, const std::vector<Example>& train,
   rnnc::Rng rng(options.seed + 11);
   const std::int64_t batches_per_epoch = (std::int64_t(train.size()) + options.batch - 1) / options.batch;
   const std::int64_t total_steps = batches_per_epoch * options.epochs;
+  const std::vector<double> band_centres = model.log_mel().band_centres();
+  const double nyquist = speech::kSampleRate / 2.0;
   rnnc::LossCurve curve;
   rnnc::ProgressReporter progress(total_steps, options.quiet, std::cout, "utterances/s");
   std::int64_t step = 0;
@@ -159,9 +162,13 @@ void train_acoustic_model(SpeechModel& model, const std::vector<Example>& train,
       const double fraction = double(step) / double(total_steps);
       adam->set_learning_rate(kLearningRate * float(1.0 - 0.9 * std::clamp(3.0 * fraction - 2.0, 0.0, 1.0)));
       adam->zero_gradients();
-      std::vector<Example> batch;  // copies, masked afresh each epoch
+      std::vector<Example> batch;  // copies, warped and masked afresh each epoch
       for (std::size_t index : indices) {
         batch.push_back(train[index]);
+        if (options.warp_frequencies) {
+          const double factor = rng.uniform(kLowestWarp, kHighestWarp);
+          speech::warp_frequencies(batch.back().features, band_centres, nyquist, factor);
+        }
         if (options.spec_augment) speech::mask_bands_and_steps(batch.back().features, model.bands(), rng);
       }
       const double loss = model.acoustic().train_step(labelled(batch));
@@ -392,6 +399,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0f, 0.9f));
   app.add_flag("!--no-spec-augment", options.spec_augment, "train without masking bands and steps");
+  app.add_flag("!--no-warp", options.warp_frequencies, "train without warping the frequencies of each utterance");
   app.add_option("--lm-steps", options.lm_steps, "training steps of the language model")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

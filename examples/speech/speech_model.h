@@ -36,6 +36,7 @@ class SpeechModel {
   const Lexicon& lexicon() const { return lexicon_; }
   const SpeechModelShape& shape() const { return shape_; }
   int bands() const { return log_mel_.bands(); }
+  const LogMel& log_mel() const { return log_mel_; }
   AcousticModel& acoustic() { return acoustic_; }
   WordLm& language() { return language_; }
   DecoderSettings& decoder() { return decoder_; }
