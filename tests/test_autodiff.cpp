@@ -63,7 +63,7 @@ namespace {
 struct Problem {
   rnnc::Graph graph;
   rnnc::BackwardStep backward;
-  rnnc::SequenceArgs<double> args;
+  rnnc::InterpreterArgs<double> args;
   rnnc::LossAdjoints<double> loss;
 };
 

@@ -40,7 +40,7 @@ TEST_CASE("every dsl/*.cell builds IR and runs for odd shapes", "[dsl]") {
       diagnostics.print(printed);
       INFO(path << " with extent " << extent << "\n" << printed.str());
       REQUIRE(graph);
-      rnnc::SequenceArgs<double> args;
+      rnnc::InterpreterArgs<double> args;
       args.steps = 2;
       args.batch = 2;
       for (std::size_t i = 0; i < graph->inputs.size(); ++i) args.inputs.emplace_back(rnnc::input_size(*graph, i, 2, 2), 0.5);

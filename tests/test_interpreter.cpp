@@ -35,7 +35,7 @@ TEST_CASE("an Elman step matches a hand computation", "[interpreter]") {
   output y = 2 * h'
 })",
                             {{"I", 2}, {"H", 2}});
-  rnnc::SequenceArgs<double> args;
+  rnnc::InterpreterArgs<double> args;
   args.steps = 2;
   args.batch = 1;
   args.inputs = {{1, 2, /* step 2: */ 0, 0}};
@@ -68,7 +68,7 @@ TEST_CASE("reductions, softmax, broadcasting and concatenation", "[interpreter]"
   h' = s
 })",
                             {{"H", 3}});
-  rnnc::SequenceArgs<double> args;
+  rnnc::InterpreterArgs<double> args;
   args.inputs = {{1.0, -2.0, 3.0}};
   args.initial_states = {{0, 0, 0}};
   args.params = {{10.0}};
@@ -100,7 +100,7 @@ TEST_CASE("softplus and softmax stay finite for large arguments", "[interpreter]
   h' = softmax(x) + softplus(x)
 })",
                             {{"H", 2}});
-  rnnc::SequenceArgs<double> args;
+  rnnc::InterpreterArgs<double> args;
   args.inputs = {{1000.0, -1000.0}};
   args.initial_states = {{0, 0}};
   rnnc::SequenceResult<double> result = rnnc::run_sequence(graph, args);
@@ -116,7 +116,7 @@ TEST_CASE("the LSTM cell equals the textbook LSTM over a batch and a sequence", 
   rnnc::Graph graph = ir_of(text.str(), {{"I", I}, {"H", H}});
 
   std::mt19937 generator(7);
-  rnnc::SequenceArgs<double> args;
+  rnnc::InterpreterArgs<double> args;
   args.steps = T;
   args.batch = B;
   args.inputs = {random_vector(T * B * I, generator)};
@@ -162,11 +162,11 @@ TEST_CASE("the LSTM cell equals the textbook LSTM over a batch and a sequence", 
 
 TEST_CASE("float and double interpreters agree", "[interpreter]") {
   rnnc::Graph graph = ir_of("cell c<H> {\n state h[H]\n param W[H, H]\n h' = tanh(W @ h + 0.25)\n}\n", {{"H", 3}});
-  rnnc::SequenceArgs<double> d;
+  rnnc::InterpreterArgs<double> d;
   d.steps = 3;
   d.initial_states = {{0.1, 0.2, 0.3}};
   d.params = {{0.5, -0.1, 0.2, 0.3, 0.3, -0.4, 0.1, 0.9, -0.7}};
-  rnnc::SequenceArgs<float> f;
+  rnnc::InterpreterArgs<float> f;
   f.steps = 3;
   f.initial_states = {{0.1f, 0.2f, 0.3f}};
   f.params = {{0.5f, -0.1f, 0.2f, 0.3f, 0.3f, -0.4f, 0.1f, 0.9f, -0.7f}};
@@ -177,7 +177,7 @@ TEST_CASE("float and double interpreters agree", "[interpreter]") {
 
 TEST_CASE("wrong buffer sizes are rejected, not read out of bounds", "[interpreter]") {
   rnnc::Graph graph = ir_of("cell c<H> {\n input x[H]\n state h[H]\n h' = x + h\n}\n", {{"H", 3}});
-  rnnc::SequenceArgs<double> args;
+  rnnc::InterpreterArgs<double> args;
   args.steps = 2;
   args.inputs = {{1, 2, 3}};  // one step's worth, two needed
   args.initial_states = {{0, 0, 0}};

@@ -20,8 +20,8 @@ struct ForwardTrace {
 };
 
 template <class Real>
-ForwardTrace<Real> trace_forward(const Graph& graph, const SequenceArgs<Real>& args) {
-  validate_sequence_args(graph, args);
+ForwardTrace<Real> trace_forward(const Graph& graph, const InterpreterArgs<Real>& args) {
+  validate_interpreter_args(graph, args);
   ForwardTrace<Real> trace;
   std::vector<const Real*> params;
   for (const auto& param : args.params) params.push_back(param.data());
@@ -67,7 +67,7 @@ void require_adjoint_sizes(const std::vector<std::vector<Real>>& adjoints, std::
 
 template <class Real>
 SequenceGradients<Real> run_backward(const Graph& forward, const BackwardStep& backward,
-                                     const SequenceArgs<Real>& args, const LossAdjoints<Real>& loss, int truncation) {
+                                     const InterpreterArgs<Real>& args, const LossAdjoints<Real>& loss, int truncation) {
   if (truncation < 0) throw std::invalid_argument("the truncation window must not be negative");
   const int T = args.steps, B = args.batch;
   ForwardTrace<Real> trace = trace_forward(forward, args);
@@ -154,9 +154,9 @@ SequenceGradients<Real> run_backward(const Graph& forward, const BackwardStep& b
   return gradients;
 }
 
-template SequenceGradients<float> run_backward<float>(const Graph&, const BackwardStep&, const SequenceArgs<float>&,
+template SequenceGradients<float> run_backward<float>(const Graph&, const BackwardStep&, const InterpreterArgs<float>&,
                                                       const LossAdjoints<float>&, int);
-template SequenceGradients<double> run_backward<double>(const Graph&, const BackwardStep&, const SequenceArgs<double>&,
+template SequenceGradients<double> run_backward<double>(const Graph&, const BackwardStep&, const InterpreterArgs<double>&,
                                                         const LossAdjoints<double>&, int);
 
 }  // namespace rnnc

@@ -14,7 +14,7 @@
 #include <cctype>
 
 #include "rnnc/aot.h"
-#include "rnnc/checker.h"
+#include "rnnc/limits.h"
 #include "rnnc/jit.h"
 
 namespace rnnc {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "rnnc/checker.h"
+
 namespace rnnc {
 
 bool check_cell_bounds(const Graph& graph, const CellAst& ast, DiagnosticEngine& diagnostics) {

@@ -24,7 +24,7 @@ double dot(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 // The loss the gradients are of: Σ adjoint · value over outputs and final states.
-double loss_of(const Graph& graph, const SequenceArgs<double>& args, const LossAdjoints<double>& weights) {
+double loss_of(const Graph& graph, const InterpreterArgs<double>& args, const LossAdjoints<double>& weights) {
   SequenceResult<double> result = run_sequence(graph, args);
   double total = 0;
   for (std::size_t o = 0; o < result.outputs.size(); ++o) total += dot(result.outputs[o], weights.outputs[o]);
@@ -44,7 +44,7 @@ struct Buffer {
 
 std::vector<GradientCheck> gradcheck(const Graph& forward, const GradcheckOptions& options) {
   std::mt19937 generator(options.seed);
-  SequenceArgs<double> args;
+  InterpreterArgs<double> args;
   args.steps = options.steps;
   args.batch = options.batch;
   for (std::size_t i = 0; i < forward.inputs.size(); ++i) {

@@ -135,7 +135,7 @@ void evaluate_step(const Graph& graph, const std::vector<const Real*>& inputs, c
 }
 
 template <class Real>
-void validate_sequence_args(const Graph& graph, const SequenceArgs<Real>& args) {
+void validate_interpreter_args(const Graph& graph, const InterpreterArgs<Real>& args) {
   if (!graph.is_bound()) throw std::invalid_argument("the cell's dimensions are not bound");
   if (args.steps < 0 || args.batch < 0) throw std::invalid_argument("steps and batch must not be negative");
   require_size(args.inputs.size(), graph.inputs.size(), "the input list");
@@ -153,8 +153,8 @@ void validate_sequence_args(const Graph& graph, const SequenceArgs<Real>& args) 
 }
 
 template <class Real>
-SequenceResult<Real> run_sequence(const Graph& graph, const SequenceArgs<Real>& args) {
-  validate_sequence_args(graph, args);
+SequenceResult<Real> run_sequence(const Graph& graph, const InterpreterArgs<Real>& args) {
+  validate_interpreter_args(graph, args);
 
   SequenceResult<Real> result;
   result.final_states = args.initial_states;
@@ -195,9 +195,9 @@ template void evaluate_step<float>(const Graph&, const std::vector<const float*>
                                    const std::vector<const float*>&, StepValues<float>&);
 template void evaluate_step<double>(const Graph&, const std::vector<const double*>&, const std::vector<const double*>&,
                                     const std::vector<const double*>&, StepValues<double>&);
-template void validate_sequence_args<float>(const Graph&, const SequenceArgs<float>&);
-template void validate_sequence_args<double>(const Graph&, const SequenceArgs<double>&);
-template SequenceResult<float> run_sequence<float>(const Graph&, const SequenceArgs<float>&);
-template SequenceResult<double> run_sequence<double>(const Graph&, const SequenceArgs<double>&);
+template void validate_interpreter_args<float>(const Graph&, const InterpreterArgs<float>&);
+template void validate_interpreter_args<double>(const Graph&, const InterpreterArgs<double>&);
+template SequenceResult<float> run_sequence<float>(const Graph&, const InterpreterArgs<float>&);
+template SequenceResult<double> run_sequence<double>(const Graph&, const InterpreterArgs<double>&);
 
 }  // namespace rnnc

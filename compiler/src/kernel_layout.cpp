@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "rnnc/cell_bounds.h"
+#include "rnnc/checker.h"
 
 namespace rnnc {
 

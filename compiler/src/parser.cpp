@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "rnnc/checker.h"  // kMaxExtent
 #include "rnnc/lexer.h"
 
 namespace rnnc {

@@ -39,7 +39,7 @@ Command add_compile_command(CLI::App& app) {
             for (const std::string& name : options->emit) {
               stages.push_back(parse_stage(name));
               with_ast = with_ast || stages.back() == Stage::Ast;
-              options->aot.assembly = options->aot.assembly || stages.back() == Stage::Asm;
+              want_text(stages.back(), options->aot);
             }
             std::optional<Lowered> lowered = lower(options->cell, Stage::LlvmOpt, with_ast, options->aot);
             if (!lowered) return kExitFailure;

@@ -34,6 +34,12 @@ Stage parse_stage(const std::string& name) {
   throw UsageError{fmt::format("unknown stage '{}' for --emit; the stages are {}", name, fmt::join(known, ", "))};
 }
 
+void want_text(Stage stage, AotOptions& options) {
+  options.llvm_ir = options.llvm_ir || stage == Stage::Llvm;
+  options.llvm_ir_optimized = options.llvm_ir_optimized || stage == Stage::LlvmOpt;
+  options.assembly = options.assembly || stage == Stage::Asm;
+}
+
 std::optional<Lowered> lower(const CellArgs& args, Stage last, bool with_ast, AotOptions options) {
   Lowered lowered;
   if (last == Stage::Ast) {
@@ -54,7 +60,7 @@ std::optional<Lowered> lower(const CellArgs& args, Stage last, bool with_ast, Ao
   }
   if (last >= Stage::Llvm) {
     if (options.name.empty()) options.name = lowered.graph->cell_name;
-    options.assembly = options.assembly || last == Stage::Asm;
+    want_text(last, options);
     CompileError error;
     lowered.aot = compile_ahead_of_time(*lowered.graph, options, error);
     if (!lowered.aot && error.kind == CompileError::Kind::Cell) {

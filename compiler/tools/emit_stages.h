@@ -35,6 +35,10 @@ struct Lowered {
   std::optional<AotCell> aot;          // from Stage::Llvm on
 };
 
+// Asks `options` for the text of `stage` where it is one of the compiler's
+// (LLVM IR, assembly), which are printed only when asked for.
+void want_text(Stage stage, AotOptions& options);
+
 // Runs the pipeline up to `last`, printing the cell's diagnostics to
 // stderr; nullopt when the cell has errors. `options.name` empty means the
 // cell's name; an unknown target is a UsageError.

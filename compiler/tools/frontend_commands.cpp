@@ -35,7 +35,9 @@ Command add_ir_command(CLI::App& app) {
   add_target_args(*command, options->target);
   return {command, [options] {
             Stage stage = parse_stage(options->emit);
-            std::optional<Lowered> lowered = lower(options->cell, stage, false, AotOptions{options->target, "", false});
+            AotOptions aot;
+            aot.target = options->target;
+            std::optional<Lowered> lowered = lower(options->cell, stage, false, aot);
             if (!lowered) return kExitFailure;
             std::cout << stage_text(stage, *lowered);
             return 0;

@@ -32,7 +32,7 @@ double worst_error(std::span<const float> actual, const std::vector<double>& exp
 std::vector<VerifiedBuffer> verify_cell(Cell& cell, std::int64_t steps, std::int64_t batch, std::uint32_t seed) {
   const Graph& graph = cell.graph();
   std::mt19937 generator(seed);
-  SequenceArgs<double> reference;
+  InterpreterArgs<double> reference;
   reference.steps = int(steps);
   reference.batch = int(batch);
   for (std::size_t i = 0; i < graph.inputs.size(); ++i) {

@@ -69,7 +69,7 @@ struct OracleProblem {
   void draw_params(const rnnc::Graph& graph);
 
   RandomData random;
-  rnnc::SequenceArgs<float> args{};
+  rnnc::InterpreterArgs<float> args{};
   RnnProblem problem{};
 };
 

@@ -16,7 +16,9 @@ struct AotOptions {
   // A C identifier: the header's functions are NAME_forward_inference and
   // so on, the object's kernels NAME_kernel_forward_inference and so on.
   std::string name;
-  bool assembly = false;  // also produce the assembly text
+  // Also produce these texts (for --emit): the LLVM IR before and after
+  // optimization, the assembly.
+  bool llvm_ir = false, llvm_ir_optimized = false, assembly = false;
 };
 
 struct AotCell {
@@ -24,8 +26,7 @@ struct AotCell {
   std::string name;
   std::string cpu, features;  // what the code was generated for
   std::string object;         // an ELF relocatable object, position independent
-  std::string assembly;       // when asked for
-  std::string llvm_ir, llvm_ir_optimized;
+  std::string llvm_ir, llvm_ir_optimized, assembly;  // when asked for
 };
 
 // The kernel symbols of an ahead-of-time cell named `name`.

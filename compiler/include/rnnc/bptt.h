@@ -31,14 +31,14 @@ struct SequenceGradients {
 // 0 means full BPTT. Throws std::invalid_argument on wrong buffer sizes.
 template <class Real>
 SequenceGradients<Real> run_backward(const Graph& forward, const BackwardStep& backward,
-                                     const SequenceArgs<Real>& args, const LossAdjoints<Real>& loss,
+                                     const InterpreterArgs<Real>& args, const LossAdjoints<Real>& loss,
                                      int truncation = 0);
 
 extern template SequenceGradients<float> run_backward<float>(const Graph&, const BackwardStep&,
-                                                             const SequenceArgs<float>&, const LossAdjoints<float>&,
+                                                             const InterpreterArgs<float>&, const LossAdjoints<float>&,
                                                              int);
 extern template SequenceGradients<double> run_backward<double>(const Graph&, const BackwardStep&,
-                                                               const SequenceArgs<double>&,
+                                                               const InterpreterArgs<double>&,
                                                                const LossAdjoints<double>&, int);
 
 }  // namespace rnnc

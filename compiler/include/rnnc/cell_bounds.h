@@ -15,9 +15,9 @@
 #include <cstdint>
 
 #include "rnnc/ast.h"
-#include "rnnc/checker.h"
 #include "rnnc/diagnostics.h"
 #include "rnnc/ir.h"
+#include "rnnc/limits.h"
 
 namespace rnnc {
 

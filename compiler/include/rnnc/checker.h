@@ -10,6 +10,7 @@
 
 #include "rnnc/ast.h"
 #include "rnnc/diagnostics.h"
+#include "rnnc/limits.h"
 
 namespace rnnc {
 
@@ -30,12 +31,6 @@ struct CheckedCell {
 // Returns the checked cell, or nullopt when there were errors (all of them
 // reported). Warnings (unused parameters, inputs and values) do not fail.
 std::optional<CheckedCell> check_cell(CellAst ast, DiagnosticEngine& diagnostics);
-
-using DimensionValues = std::map<std::string, std::int64_t>;
-
-// Largest value a dimension or a parameter's element count may take: the
-// kernels index buffers with 32-bit integers.
-inline constexpr std::int64_t kMaxExtent = (std::int64_t(1) << 31) - 1;
 
 // "H = 64, I = 32", for messages about a binding.
 std::string describe_binding(const DimensionValues& values);

@@ -11,6 +11,9 @@
 
 namespace rnnc {
 
+// The value of each dimension of a bound cell, by name.
+using DimensionValues = std::map<std::string, std::int64_t>;
+
 class DimPoly {
  public:
   // A monomial is a sorted list of dimension names (with repeats: H*H).

@@ -18,7 +18,7 @@
 namespace rnnc {
 
 template <class Real>
-struct SequenceArgs {
+struct InterpreterArgs {
   int steps = 1;
   int batch = 1;
   std::vector<std::vector<Real>> inputs;          // per graph.inputs
@@ -48,11 +48,11 @@ void evaluate_step(const Graph& graph, const std::vector<const Real*>& inputs, c
 // Throws std::invalid_argument when the graph is not bound or a buffer has
 // the wrong size.
 template <class Real>
-void validate_sequence_args(const Graph& graph, const SequenceArgs<Real>& args);
+void validate_interpreter_args(const Graph& graph, const InterpreterArgs<Real>& args);
 
 // Runs the cell over a sequence; validates its arguments first.
 template <class Real>
-SequenceResult<Real> run_sequence(const Graph& graph, const SequenceArgs<Real>& args);
+SequenceResult<Real> run_sequence(const Graph& graph, const InterpreterArgs<Real>& args);
 
 // Number of elements each buffer of `run_sequence` must hold.
 std::size_t input_size(const Graph& graph, std::size_t input, int steps, int batch);
@@ -65,9 +65,9 @@ extern template void evaluate_step<float>(const Graph&, const std::vector<const 
 extern template void evaluate_step<double>(const Graph&, const std::vector<const double*>&,
                                            const std::vector<const double*>&, const std::vector<const double*>&,
                                            StepValues<double>&);
-extern template void validate_sequence_args<float>(const Graph&, const SequenceArgs<float>&);
-extern template void validate_sequence_args<double>(const Graph&, const SequenceArgs<double>&);
-extern template SequenceResult<float> run_sequence<float>(const Graph&, const SequenceArgs<float>&);
-extern template SequenceResult<double> run_sequence<double>(const Graph&, const SequenceArgs<double>&);
+extern template void validate_interpreter_args<float>(const Graph&, const InterpreterArgs<float>&);
+extern template void validate_interpreter_args<double>(const Graph&, const InterpreterArgs<double>&);
+extern template SequenceResult<float> run_sequence<float>(const Graph&, const InterpreterArgs<float>&);
+extern template SequenceResult<double> run_sequence<double>(const Graph&, const InterpreterArgs<double>&);
 
 }  // namespace rnnc

@@ -7,58 +7,18 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "rnnc/autodiff.h"
 #include "rnnc/ir.h"
+#include "rnnc/kernel_abi.h"
 #include "rnnc/kernel_plan.h"
-#include <vector>
 
 namespace rnnc {
-
-// The CPU the kernels are compiled for. An empty cpu means the host, with
-// the features it reports; otherwise an LLVM CPU name such as "x86-64" or
-// "skylake-avx512", with optional features "+avx2,-avx512f".
-struct TargetOptions {
-  std::string cpu;
-  std::string features;
-};
-
-// Row r = t·B + b of a buffer starts at data + r·row_stride.
-struct RowBuffer {
-  float* data;
-  std::int64_t row_stride;
-};
-
-// The most threads a sequence kernel runs on (its `threads` argument is
-// clamped to 1..kMaxKernelThreads).
-inline constexpr std::int64_t kMaxKernelThreads = 256;
-
-// See codegen/sequence_codegen.h for the meaning of each argument.
-using SequenceKernel = void (*)(std::int64_t steps, std::int64_t batch, const RowBuffer* sources,
-                                const float* const* initial_states, float* const* final_states,
-                                const RowBuffer* sinks, const float* const* params, float* const* param_gradients,
-                                const float* packed_weights, float* scratch, std::int64_t threads);
-
-// Fills the packed weights every sequence kernel reads from the parameters
-// (see codegen/packed_weights.h); run it after every weight update.
-using PackKernel = void (*)(const float* const* params, float* packed_weights);
 
 struct Kernel {
   SequenceKernel function = nullptr;
   SequencePlan plan;
-};
-
-// What forward training stores per row for the backward pass: the saved
-// values of BackwardStep::plan, then (in a second region) the states of
-// every step, (T+1)·B rows of all states side by side.
-struct WorkspaceLayout {
-  std::int64_t saved_floats = 0;                // per row, in plan order
-  std::vector<std::int64_t> saved_offsets;      // per saved value
-  std::int64_t state_floats = 0;                // per row of the state region
-  std::vector<std::int64_t> state_offsets;      // per state
-  std::int64_t floats(std::int64_t steps, std::int64_t batch) const {
-    return steps * batch * saved_floats + (steps + 1) * batch * state_floats;
-  }
 };
 
 // Why kernels could not be made: LLVM rejected the target (a usage error),
@@ -102,9 +62,6 @@ class CompiledCell {
   // The most floats per row of any buffer the kernels use (what bounds
   // steps·batch, see rnnc/cell_bounds.h).
   std::int64_t widest_row_floats() const;
-
-  // The LLVM IR of the kernels, before or after optimization (for --emit).
-  const std::string& llvm_ir(bool optimized) const;
 
  private:
   struct Impl;

@@ -11,7 +11,7 @@
 #include "rnnc/autodiff.h"
 #include "rnnc/cpu_features.h"
 #include "rnnc/ir.h"
-#include "rnnc/jit.h"
+#include "rnnc/kernel_abi.h"
 #include "rnnc/kernel_plan.h"
 
 namespace rnnc {

@@ -7,11 +7,9 @@
 
 #include "rnnc/ast.h"
 #include "rnnc/diagnostics.h"
+#include "rnnc/limits.h"
 
 namespace rnnc {
-
-// Deepest nesting of expressions the parser accepts.
-inline constexpr int kMaxNestingDepth = 256;
 
 // Parses a file holding exactly one cell. Returns nullopt when the file has
 // no parsable cell header; otherwise the cell with whatever parsed cleanly

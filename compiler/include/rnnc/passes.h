@@ -2,7 +2,7 @@
 // new graph; simplify() runs the cleanup passes in their usual order.
 #pragma once
 
-#include "rnnc/checker.h"
+#include "rnnc/dim_poly.h"
 #include "rnnc/ir.h"
 
 namespace rnnc {

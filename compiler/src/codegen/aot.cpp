@@ -22,7 +22,8 @@ std::optional<AotCell> compile_ahead_of_time(const Graph& forward, const AotOpti
     error = {CompileError::Kind::Target, llvm::toString(machine.takeError())};
     return std::nullopt;
   }
-  auto module = build_kernel_module(forward, **machine, KernelSymbols(aot_kernel_prefix(options.name)));
+  auto module = build_kernel_module(forward, **machine, KernelSymbols(aot_kernel_prefix(options.name)),
+                                    {options.llvm_ir, options.llvm_ir_optimized});
   if (!module) {
     error = {CompileError::Kind::Cell, llvm::toString(module.takeError())};
     return std::nullopt;

@@ -13,7 +13,6 @@ struct CompiledCell::Impl {
   KernelLayout layout;
   Kernel inference, training, backward_kernel;
   PackKernel pack = nullptr;
-  std::string ir_before, ir_after;
 };
 
 CompiledCell::CompiledCell(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -33,9 +32,6 @@ std::int64_t CompiledCell::widest_row_floats() const { return rnnc::widest_row_f
 std::vector<std::string> CompiledCell::missing_host_features() const {
   return missing_on_host(impl_->layout.required_features);
 }
-const std::string& CompiledCell::llvm_ir(bool optimized) const {
-  return optimized ? impl_->ir_after : impl_->ir_before;
-}
 
 std::unique_ptr<CompiledCell> CompiledCell::compile(const Graph& forward, const TargetOptions& target,
                                                     CompileError& error) {
@@ -54,8 +50,6 @@ std::unique_ptr<CompiledCell> CompiledCell::compile(const Graph& forward, const 
   KernelModule& built = *module;
   auto impl = std::make_unique<Impl>();
   impl->layout = std::move(built.layout);
-  impl->ir_before = std::move(built.ir_before);
-  impl->ir_after = std::move(built.ir_after);
   impl->inference.plan = impl->layout.inference;
   impl->training.plan = impl->layout.training;
   impl->backward_kernel.plan = impl->layout.backward_kernel;

@@ -44,7 +44,7 @@ std::vector<NodeId> output_nodes(const Graph& graph) {
 }  // namespace
 
 llvm::Expected<KernelModule> build_kernel_module(const Graph& forward, llvm::TargetMachine& machine,
-                                                 const KernelSymbols& symbols) {
+                                                 const KernelSymbols& symbols, IrTexts texts) {
   KernelModule result;
   KernelLayout& layout = result.layout;
   layout.forward = forward;
@@ -78,10 +78,10 @@ llvm::Expected<KernelModule> build_kernel_module(const Graph& forward, llvm::Tar
   }
   prepare_module(module, machine);
   verify_module(module, "after code generation");
-  result.ir_before = print_module(module);
+  if (texts.before_optimization) result.ir_before = print_module(module);
   optimize_module(module, machine);
   verify_module(module, "after optimization");
-  result.ir_after = print_module(module);
+  if (texts.after_optimization) result.ir_after = print_module(module);
   return result;
 }
 

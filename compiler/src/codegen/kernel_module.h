@@ -27,11 +27,16 @@ struct KernelModule {
   KernelLayout layout;
   std::unique_ptr<llvm::LLVMContext> context;
   std::unique_ptr<llvm::Module> module;  // optimized
-  std::string ir_before, ir_after;       // the module printed before and after optimization
+  std::string ir_before, ir_after;       // the module printed, when asked for (see IrTexts)
+};
+
+// Which prints of the module to keep: they take longer than generating it.
+struct IrTexts {
+  bool before_optimization = false, after_optimization = false;
 };
 
 // An error when the layout exceeds the bounds of rnnc/cell_bounds.h.
 llvm::Expected<KernelModule> build_kernel_module(const Graph& forward, llvm::TargetMachine& machine,
-                                                 const KernelSymbols& symbols);
+                                                 const KernelSymbols& symbols, IrTexts texts = {});
 
 }  // namespace rnnc

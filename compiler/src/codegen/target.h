@@ -10,7 +10,7 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include "rnnc/cpu_features.h"
-#include "rnnc/jit.h"
+#include "rnnc/kernel_abi.h"
 
 namespace rnnc {
 

@@ -4,6 +4,7 @@
 #include <llvm/IR/IntrinsicsX86.h>
 
 #include "codegen/loops.h"
+#include "rnnc/limits.h"
 
 namespace rnnc {
 

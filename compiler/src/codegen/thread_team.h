@@ -7,7 +7,7 @@
 // pieces that depend on each other (barrier).
 //
 //   void NAME(arguments..., i64 threads)   threads <= 1: one thread, no
-//                                          pthread call; at most kMaxKernelThreads (jit.h)
+//                                          pthread call; at most kMaxKernelThreads (limits.h)
 //   void NAME.worker(ptr context, i64 thread)
 //
 // If the system refuses to start a thread, the team runs with the threads
@@ -20,7 +20,7 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 
-#include "rnnc/jit.h"
+#include "rnnc/limits.h"
 
 namespace rnnc {
 

@@ -31,6 +31,7 @@
 
 #include "rnnc/frontend.h"
 #include "rnnc/jit.h"
+#include "rnnc/limits.h"
 
 namespace rnnc {
 
