@@ -15,15 +15,6 @@
 
 namespace rnnc {
 
-GemmSchedule gemm_schedule_for_width(int vector_width) {
-  RNNC_ASSERT(vector_width == 4 || vector_width == 8 || vector_width == 16, "GEMM vector width must be 4, 8 or 16");
-  switch (vector_width) {
-    case 16: return {16, 6, 4, 128, 144};
-    case 8: return {8, 6, 2, 512, 144};
-    default: return {4, 6, 2, 512, 72};
-  }
-}
-
 GemmSchedule choose_gemm_schedule(const llvm::TargetMachine& machine) {
   const llvm::MCSubtargetInfo* info = machine.getMCSubtargetInfo();
   if (machine.getTargetTriple().isX86() && info) {
@@ -31,11 +22,6 @@ GemmSchedule choose_gemm_schedule(const llvm::TargetMachine& machine) {
     if (info->checkFeatures("+avx")) return gemm_schedule_for_width(8);
   }
   return gemm_schedule_for_width(4);
-}
-
-std::int64_t packed_floats(std::int64_t n, std::int64_t k, const GemmSchedule& schedule) {
-  std::int64_t nr = schedule.panel_width();
-  return (n + nr - 1) / nr * nr * k;
 }
 
 namespace {

@@ -1,0 +1,34 @@
+// The blocking of the generated GEMMs, decided before any code is
+// generated: register tile, panel width, cache blocks, and the size of a
+// weight matrix packed into panels. No LLVM header is included here.
+#pragma once
+
+#include <cstdint>
+
+namespace rnnc {
+
+struct GemmSchedule {
+  int vector_width = 8;        // floats per vector register (4: SSE, 8: AVX, 16: AVX-512)
+  int tile_rows = 6;           // MR: rows of A (broadcast) per register tile
+  int tile_vectors = 2;        // NR = tile_vectors · vector_width columns per panel and tile
+  std::int64_t k_block = 256;  // kc: k steps per pass over C
+  std::int64_t m_block = 144;  // mc: rows of A per block, a multiple of tile_rows
+
+  int panel_width() const { return tile_vectors * vector_width; }  // NR
+};
+
+// The schedule for a vector width (4, 8 or 16 floats). MR × tile_vectors
+// accumulators plus tile_vectors panel vectors and a broadcast fit the
+// register file; a kc × NR panel of W is at most 32 KiB (L1 on Zen 3 and
+// 5); an mc × kc block of A fits L2 with room to spare:
+//   16 (AVX-512, 32 registers): 6 rows × 4 vectors (24 accumulators, NR 64), kc 128, mc 144
+//    8 (AVX/AVX2, 16 registers): 6 rows × 2 vectors (12 accumulators, NR 16), kc 512, mc 144
+//    4 (SSE, 16 registers):      6 rows × 2 vectors (12 accumulators, NR 8),  kc 512, mc 72
+// A panel width of 64 or 16 divides n = 4H or 3H for the usual hidden
+// sizes, so the stack-tile path of the last panel is rare.
+GemmSchedule gemm_schedule_for_width(int vector_width);
+
+// Floats needed to hold W [n][k] packed into panels: ceil(n / NR)·NR·k.
+std::int64_t packed_floats(std::int64_t n, std::int64_t k, const GemmSchedule& schedule);
+
+}  // namespace rnnc

@@ -1,0 +1,21 @@
+#include "rnnc/gemm_schedule.h"
+
+#include "rnnc/internal_error.h"
+
+namespace rnnc {
+
+GemmSchedule gemm_schedule_for_width(int vector_width) {
+  RNNC_ASSERT(vector_width == 4 || vector_width == 8 || vector_width == 16, "GEMM vector width must be 4, 8 or 16");
+  switch (vector_width) {
+    case 16: return {16, 6, 4, 128, 144};
+    case 8: return {8, 6, 2, 512, 144};
+    default: return {4, 6, 2, 512, 72};
+  }
+}
+
+std::int64_t packed_floats(std::int64_t n, std::int64_t k, const GemmSchedule& schedule) {
+  std::int64_t nr = schedule.panel_width();
+  return (n + nr - 1) / nr * nr * k;
+}
+
+}  // namespace rnnc
