@@ -26,7 +26,24 @@ TEST_CASE("a cell with errors is refused with its diagnostics", "[runtime]") {
                     Catch::Contains("bad.cell:3:12: error: unknown name 'q'"));
   CHECK_THROWS_WITH(rnnc::Cell({"c.cell", "cell c<H> {\n state h[H]\n h' = h\n}\n"}, {{"K", 2}}),
                     Catch::Contains("no dimension 'K'"));
-  CHECK_THROWS_AS(rnnc::Cell::from_file("/no/such/file.cell", {}), rnnc::RuntimeError);
+  CHECK_THROWS_AS(rnnc::Cell({"bad.cell", "cell c<H> {\n state h[H]\n h' = tanh(q)\n}\n"}, {{"H", 2}}),
+                  rnnc::CellError);
+  // Not the cell's fault: a plain RuntimeError.
+  const auto is_cell_error = [](auto make) {
+    try {
+      make();
+    } catch (const rnnc::CellError&) {
+      return true;
+    } catch (const rnnc::RuntimeError&) {
+      return false;
+    }
+    FAIL("no error");
+    return false;
+  };
+  CHECK_FALSE(is_cell_error([] { rnnc::Cell::from_file("/no/such/file.cell", {}); }));
+  CHECK_FALSE(is_cell_error([] {
+    rnnc::Cell({"c.cell", "cell c<H> {\n state h[H]\n h' = h\n}\n"}, {{"H", 2}}, {"no-such-cpu", ""});
+  }));
 }
 
 TEST_CASE("wrong buffer counts and sizes are refused before anything runs", "[runtime]") {

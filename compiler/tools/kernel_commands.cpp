@@ -43,13 +43,11 @@ std::optional<Cell> compile(const KernelOptions& options) {
     Cell cell(file, dimensions, options.target);
     cell.set_threads(options.threads);
     return cell;
+  } catch (const CellError& error) {
+    std::cerr << error.what();
+    return std::nullopt;
   } catch (const RuntimeError& error) {
-    std::string message = error.what();
-    if (message.find(": error: ") != std::string::npos) {  // diagnostics of the cell
-      std::cerr << message;
-      return std::nullopt;
-    }
-    throw UsageError{message};
+    throw UsageError{error.what()};
   }
 }
 

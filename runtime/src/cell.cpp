@@ -116,7 +116,7 @@ std::shared_ptr<const CompiledCell> compile_cached(const SourceFile& file, const
   CompileError error;
   std::shared_ptr<const CompiledCell> compiled = CompiledCell::compile(graph, target, error);
   if (!compiled && error.kind == CompileError::Kind::Cell) {
-    throw RuntimeError(fmt::format("{}: error: {}\n", file.name, error.message));  // as its diagnostics read
+    throw CellError(fmt::format("{}: error: {}\n", file.name, error.message));  // as its diagnostics read
   }
   require(compiled != nullptr, "cannot compile '" + file.name + "': " + error.message);
   entry->compiled = compiled;
@@ -149,7 +149,7 @@ Cell::Cell(const SourceFile& file, const DimensionArgs& dimensions, const Target
   if (!graph) {
     std::ostringstream printed;
     diagnostics.print(printed);
-    throw RuntimeError(printed.str());
+    throw CellError(printed.str());
   }
   state_->compiled = compile_cached(file, *graph, dimensions, target);
   std::vector<std::string> missing = state_->compiled->missing_host_features();

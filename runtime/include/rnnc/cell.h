@@ -8,9 +8,10 @@
 //   parameters and gradients            in declaration order; matrices
 //                                       [rows][cols] (PyTorch's layout)
 // Every mistake a caller can make (wrong sizes, null buffers, backward
-// without a training forward, a cell that does not compile, a target CPU
-// whose features this CPU lacks) throws rnnc::RuntimeError with a one-line
-// reason; nothing is written then.
+// without a training forward, a target CPU whose features this CPU lacks)
+// throws rnnc::RuntimeError with a one-line reason; nothing is written then.
+// A cell with errors throws rnnc::CellError, a RuntimeError holding its
+// diagnostics.
 //
 // Threads: Cells may be constructed and run concurrently from different
 // threads, also Cells of the same file (they share its compiled kernels,
@@ -38,6 +39,13 @@ namespace rnnc {
 class RuntimeError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// An error in the cell itself, not in how it is used: what() is its
+// diagnostics, printed (file:line:col: error: ..., the source line, a caret).
+class CellError : public RuntimeError {
+ public:
+  using RuntimeError::RuntimeError;
 };
 
 struct ForwardArgs {
