@@ -292,10 +292,9 @@ class HeaderWriter {
         fmt::format("#define {}_PACKED_FLOATS {} /* the packed weights */", macro_, cell_.layout.packed_weight_floats));
   }
 
-  // Floats per row of the kernel's scratch, and per sample beyond the rows.
+  // SequencePlan::scratch_floats, in C.
   static std::string scratch_formula(const SequencePlan& plan) {
-    return fmt::format("steps * batch * {} + batch * {}", plan.all_rows_floats + plan.gradient_floats,
-                       plan.step_floats + 2 * plan.state_floats);
+    return fmt::format("steps * batch * {} + batch * {}", plan.scratch_floats_per_row(), plan.scratch_floats_per_sample());
   }
 
   void sizes() {

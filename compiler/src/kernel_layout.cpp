@@ -12,8 +12,7 @@ namespace rnnc {
 std::int64_t widest_row_floats(const KernelLayout& layout) {
   std::int64_t widest = layout.workspace.saved_floats + layout.workspace.state_floats + 1;
   for (const SequencePlan* plan : {&layout.inference, &layout.training, &layout.backward_kernel}) {
-    widest =
-        std::max(widest, plan->all_rows_floats + plan->gradient_floats + plan->step_floats + 2 * plan->state_floats);
+    widest = std::max(widest, plan->scratch_floats_per_row() + plan->scratch_floats_per_sample());
   }
   const Graph& forward = layout.forward;
   for (const Symbol& symbol : forward.inputs) widest = std::max(widest, element_count(symbol.shape));

@@ -65,12 +65,15 @@ struct SequencePlan {
   // operands of the weight-gradient products, per row.
   std::int64_t gradient_floats = 0;
 
-  // Floats of scratch a kernel needs for T steps and B samples: the values
-  // kept for all rows, one step's values, the running states, the next
-  // states staged before they replace them, and the weight-gradient
-  // operands.
+  // Floats of scratch a kernel needs for T steps and B samples: per row
+  // (t·B + b), the values kept for all rows and the weight-gradient
+  // operands; per sample, one step's values, the running states and the
+  // next states staged before they replace them. The generated C header
+  // writes the same formula from these two.
+  std::int64_t scratch_floats_per_row() const { return all_rows_floats + gradient_floats; }
+  std::int64_t scratch_floats_per_sample() const { return step_floats + 2 * state_floats; }
   std::int64_t scratch_floats(std::int64_t steps, std::int64_t batch) const {
-    return steps * batch * (all_rows_floats + gradient_floats) + batch * (step_floats + 2 * state_floats);
+    return steps * batch * scratch_floats_per_row() + batch * scratch_floats_per_sample();
   }
 };
 
