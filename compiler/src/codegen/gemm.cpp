@@ -171,7 +171,7 @@ class GemmEmitter {
     while (part * 2 < mr) part *= 2;
     for (; part >= 1 && part < mr; part /= 2) {
       llvm::Value* taken = b_.CreateAnd(left, i64(part));
-      if_then(b_.CreateICmpNE(taken, i64(0)), "gemm_tail_rows", [&] { body(m, part); });
+      emit_if_then(b_, b_.CreateICmpNE(taken, i64(0)), "gemm_tail_rows", [&] { body(m, part); });
       m = b_.CreateAdd(m, taken);
     }
   }
@@ -262,7 +262,7 @@ class GemmEmitter {
     llvm::BasicBlock* join = block("gemm_store_c");
     b_.CreateCondBr(from_c, add, join);
     b_.SetInsertPoint(add);
-    if_then(panel.tail, "gemm_tail_in", [&] { copy_tail(c_tile, rows, /*into_spill=*/true); });
+    emit_if_then(b_, panel.tail, "gemm_tail_in", [&] { copy_tail(c_tile, rows, /*into_spill=*/true); });
     std::vector<llvm::Value*> added;
     for (int r = 0; r < rows; ++r) {
       for (int v = 0; v < vectors; ++v) {
@@ -287,7 +287,7 @@ class GemmEmitter {
         b_.CreateAlignedStore(results[index(r, v)], address, llvm::Align(4));
       }
     }
-    if_then(panel.tail, "gemm_tail_out", [&] { copy_tail(c_tile, rows, /*into_spill=*/false); });
+    emit_if_then(b_, panel.tail, "gemm_tail_out", [&] { copy_tail(c_tile, rows, /*into_spill=*/false); });
   }
 
   // A rolled loop over kk in [0, k_length >= 1) carrying `count` vector
@@ -348,7 +348,7 @@ class GemmEmitter {
     auto address = [&](int g, int v) {
       return at(c_row, b_.CreateAdd(group[std::size_t(g)].column, i64(std::int64_t(v) * width)));
     };
-    if_then(from_c, "gemm_row_add_c", [&] {
+    emit_if_then(b_, from_c, "gemm_row_add_c", [&] {
       for (int g = 0; g < kRowPanels; ++g) {
         for (int v = 0; v < vectors; ++v) {
           llvm::Value* c = b_.CreateAlignedLoad(vector_, address(g, v), llvm::Align(4));
@@ -356,7 +356,7 @@ class GemmEmitter {
         }
       }
     });
-    if_then(b_.CreateNot(from_c), "gemm_row_store_c", [&] {
+    emit_if_then(b_, b_.CreateNot(from_c), "gemm_row_store_c", [&] {
       for (int g = 0; g < kRowPanels; ++g) {
         for (int v = 0; v < vectors; ++v) {
           b_.CreateAlignedStore(sums[std::size_t(g * vectors + v)], address(g, v), llvm::Align(4));
@@ -378,16 +378,6 @@ class GemmEmitter {
         b_.CreateAlignedStore(b_.CreateAlignedLoad(f32_, from, llvm::Align(4)), to, llvm::Align(4));
       });
     });
-  }
-
-  void if_then(llvm::Value* condition, const char* name, const std::function<void()>& body) {
-    llvm::BasicBlock* then = block(name);
-    llvm::BasicBlock* done = block(std::string(name) + "_done");
-    b_.CreateCondBr(condition, then, done);
-    b_.SetInsertPoint(then);
-    body();
-    b_.CreateBr(done);
-    b_.SetInsertPoint(done);
   }
 
   // A loop that is not vectorized either: the copies in packing and in the

@@ -38,4 +38,16 @@ void emit_loop(llvm::IRBuilder<>& builder, llvm::Value* count, const char* name,
   builder.SetInsertPoint(done);
 }
 
+void emit_if_then(llvm::IRBuilder<>& builder, llvm::Value* condition, const char* name,
+                  const std::function<void()>& body) {
+  llvm::Function* function = builder.GetInsertBlock()->getParent();
+  llvm::BasicBlock* then = llvm::BasicBlock::Create(builder.getContext(), name, function);
+  llvm::BasicBlock* done = llvm::BasicBlock::Create(builder.getContext(), std::string(name) + "_done", function);
+  builder.CreateCondBr(condition, then, done);
+  builder.SetInsertPoint(then);
+  body();
+  builder.CreateBr(done);
+  builder.SetInsertPoint(done);
+}
+
 }  // namespace rnnc

@@ -17,4 +17,8 @@ void keep_rolled(llvm::BranchInst* back_edge, bool vectorize = true);
 void emit_loop(llvm::IRBuilder<>& builder, llvm::Value* count, const char* name,
                const std::function<void(llvm::Value*)>& body, bool vectorize = true);
 
+// if (condition) body() at the builder's insertion point; condition is an i1.
+void emit_if_then(llvm::IRBuilder<>& builder, llvm::Value* condition, const char* name,
+                  const std::function<void()>& body);
+
 }  // namespace rnnc

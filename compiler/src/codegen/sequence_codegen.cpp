@@ -318,7 +318,7 @@ class SequenceEmitter {
     auto [first_panel, end_panel] = team_->share(builder_, i64(unit / panel_width));
     llvm::Value* first_unit = builder_.CreateMul(first_panel, i64(panel_width));
     llvm::Value* width = builder_.CreateMul(builder_.CreateSub(end_panel, first_panel), i64(panel_width));
-    if_then(builder_.CreateICmpSGT(width, i64(0)), "unit_block", [&] {
+    emit_if_then(builder_, builder_.CreateICmpSGT(width, i64(0)), "unit_block", [&] {
       for (NodeId id : products) unit_block_product(id, first_row, first_unit, width);
       loop(batch_, "unit_rows", [&](llvm::Value* sample) {
         llvm::Value* row = builder_.CreateAdd(first_row, sample);
@@ -701,16 +701,6 @@ class SequenceEmitter {
 
   void loop(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body) {
     emit_loop(builder_, count, name, body);
-  }
-
-  void if_then(llvm::Value* condition, const char* name, const std::function<void()>& body) {
-    llvm::BasicBlock* then = llvm::BasicBlock::Create(context_, name, function_);
-    llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, std::string(name) + "_done", function_);
-    builder_.CreateCondBr(condition, then, done);
-    builder_.SetInsertPoint(then);
-    body();
-    builder_.CreateBr(done);
-    builder_.SetInsertPoint(done);
   }
 
   // The loop over [0, count) with each thread running its share.
