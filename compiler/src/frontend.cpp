@@ -25,14 +25,21 @@ std::optional<CheckedCell> parse_and_check(const SourceFile& file, DiagnosticEng
   return checked;
 }
 
-std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics) {
+std::optional<BuiltCell> build_cell(const SourceFile& file, const DimensionArgs& dimensions,
+                                    DiagnosticEngine& diagnostics) {
   std::optional<CheckedCell> cell = parse_and_check(file, diagnostics);
   if (!cell) return std::nullopt;
   std::optional<DimensionValues> values = resolve_dimensions(*cell, dimensions, diagnostics);
   if (!values) return std::nullopt;
   Graph graph = simplify(bind_dimensions(lower_cell(*cell), *values));
   if (!check_cell_bounds(graph, cell->ast, diagnostics)) return std::nullopt;
-  return graph;
+  return BuiltCell{std::move(*cell), std::move(graph)};
+}
+
+std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics) {
+  std::optional<BuiltCell> cell = build_cell(file, dimensions, diagnostics);
+  if (!cell) return std::nullopt;
+  return std::move(cell->graph);
 }
 
 std::optional<SourceFile> read_source_file(const std::string& path, std::string& error) {

@@ -7,17 +7,11 @@
 
 #include "rnnc/autodiff.h"
 #include "rnnc/bptt.h"
+#include "rnnc/random_sequence.h"
 
 namespace rnnc {
 
 namespace {
-
-std::vector<double> random_buffer(std::size_t size, std::mt19937& generator, double scale) {
-  std::uniform_real_distribution<double> uniform(-scale, scale);
-  std::vector<double> values(size);
-  for (double& value : values) value = uniform(generator);
-  return values;
-}
 
 double dot(const std::vector<double>& a, const std::vector<double>& b) {
   return std::inner_product(a.begin(), a.end(), b.begin(), 0.0);
@@ -44,22 +38,8 @@ struct Buffer {
 
 std::vector<GradientCheck> gradcheck(const Graph& forward, const GradcheckOptions& options) {
   std::mt19937 generator(options.seed);
-  InterpreterArgs<double> args;
-  args.steps = options.steps;
-  args.batch = options.batch;
-  for (std::size_t i = 0; i < forward.inputs.size(); ++i) {
-    args.inputs.push_back(random_buffer(input_size(forward, i, args.steps, args.batch), generator, 1.0));
-  }
-  for (std::size_t s = 0; s < forward.states.size(); ++s) {
-    args.initial_states.push_back(random_buffer(state_size(forward, s, args.batch), generator, 1.0));
-  }
-  for (std::size_t p = 0; p < forward.params.size(); ++p) {
-    args.params.push_back(random_buffer(param_size(forward, p), generator, 0.5));
-  }
-  LossAdjoints<double> weights;
-  SequenceResult<double> shapes = run_sequence(forward, args);
-  for (const auto& output : shapes.outputs) weights.outputs.push_back(random_buffer(output.size(), generator, 1.0));
-  for (const auto& state : shapes.final_states) weights.final_states.push_back(random_buffer(state.size(), generator, 1.0));
+  InterpreterArgs<double> args = random_interpreter_args(forward, options.steps, options.batch, generator);
+  LossAdjoints<double> weights = random_loss(run_sequence(forward, args), generator);
 
   BackwardStep backward = differentiate(forward);
   SequenceGradients<double> analytic = run_backward(forward, backward, args, weights);

@@ -50,14 +50,14 @@ std::optional<Lowered> lower(const CellArgs& args, Stage last, bool with_ast, Ao
     if (!lowered.checked) return std::nullopt;
     return lowered;
   }
-  lowered.graph = load_graph(args);
-  if (!lowered.graph) return std::nullopt;
-  if (with_ast) {
-    // Checked once more, quietly: load_graph has printed any warnings.
-    SourceFile file = load_source(args.path);
-    DiagnosticEngine quiet(file);
-    lowered.checked = parse_and_check(file, quiet);
-  }
+  const DimensionArgs dimensions = parse_dimension_args(args.dimensions);
+  SourceFile file = load_source(args.path);
+  DiagnosticEngine diagnostics(file);
+  std::optional<BuiltCell> built = build_cell(file, dimensions, diagnostics);
+  diagnostics.print(std::cerr);
+  if (!built) return std::nullopt;
+  if (with_ast) lowered.checked = std::move(built->checked);
+  lowered.graph = std::move(built->graph);
   if (last >= Stage::Llvm) {
     if (options.name.empty()) options.name = lowered.graph->cell_name;
     want_text(last, options);

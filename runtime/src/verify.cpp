@@ -4,17 +4,11 @@
 #include <random>
 
 #include "rnnc/bptt.h"
+#include "rnnc/random_sequence.h"
 
 namespace rnnc {
 
 namespace {
-
-std::vector<double> random_buffer(std::size_t size, std::mt19937& generator, double scale) {
-  std::uniform_real_distribution<double> uniform(-scale, scale);
-  std::vector<double> values(size);
-  for (double& value : values) value = float(uniform(generator));  // representable in float
-  return values;
-}
 
 std::vector<float> to_float(const std::vector<double>& values) { return {values.begin(), values.end()}; }
 
@@ -32,24 +26,13 @@ double worst_error(std::span<const float> actual, const std::vector<double>& exp
 std::vector<VerifiedBuffer> verify_cell(Cell& cell, std::int64_t steps, std::int64_t batch, std::uint32_t seed) {
   const Graph& graph = cell.graph();
   std::mt19937 generator(seed);
-  InterpreterArgs<double> reference;
-  reference.steps = int(steps);
-  reference.batch = int(batch);
-  for (std::size_t i = 0; i < graph.inputs.size(); ++i) {
-    reference.inputs.push_back(random_buffer(input_size(graph, i, int(steps), int(batch)), generator, 1.0));
-  }
-  for (std::size_t s = 0; s < graph.states.size(); ++s) {
-    reference.initial_states.push_back(random_buffer(state_size(graph, s, int(batch)), generator, 1.0));
-  }
+  const InterpreterArgs<double> reference = random_interpreter_args(graph, int(steps), int(batch), generator);
   for (std::size_t p = 0; p < graph.params.size(); ++p) {
-    reference.params.push_back(random_buffer(param_size(graph, p), generator, 0.5));
-    std::vector<float> values = to_float(reference.params.back());
+    std::vector<float> values = to_float(reference.params[p]);
     std::copy(values.begin(), values.end(), cell.parameter(p).begin());
   }
   SequenceResult<double> expected = run_sequence(graph, reference);
-  LossAdjoints<double> loss;
-  for (const auto& output : expected.outputs) loss.outputs.push_back(random_buffer(output.size(), generator, 1.0));
-  for (const auto& state : expected.final_states) loss.final_states.push_back(random_buffer(state.size(), generator, 1.0));
+  LossAdjoints<double> loss = random_loss(expected, generator);
   SequenceGradients<double> expected_gradients =
       run_backward(graph, cell.compiled().backward_step(), reference, loss);
 

@@ -20,9 +20,17 @@ using DimensionArgs = std::vector<std::pair<std::string, std::int64_t>>;
 // Parses and checks a cell; nullopt when there were errors.
 std::optional<CheckedCell> parse_and_check(const SourceFile& file, DiagnosticEngine& diagnostics);
 
-// The simplified IR of the cell with its dimensions bound; nullopt when the
-// cell or the binding has errors, or the bound cell exceeds the bounds of
-// rnnc/cell_bounds.h (all reported to `diagnostics`).
+// The checked cell and the simplified IR of the cell with its dimensions
+// bound; nullopt when the cell or the binding has errors, or the bound cell
+// exceeds the bounds of rnnc/cell_bounds.h (all reported to `diagnostics`).
+struct BuiltCell {
+  CheckedCell checked;
+  Graph graph;
+};
+std::optional<BuiltCell> build_cell(const SourceFile& file, const DimensionArgs& dimensions,
+                                    DiagnosticEngine& diagnostics);
+
+// build_cell's IR alone.
 std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics);
 
 // Reads a file; nullopt with `error` set when it cannot be read.
