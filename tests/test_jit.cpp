@@ -98,7 +98,8 @@ void check_level_assembly(const IsaLevel& level) {
   REQUIRE(file);
   rnnc::Graph graph = rnnc::testing::ir_of(*file, all_dimensions(path, 40));
   rnnc::CompileError error;
-  std::optional<rnnc::AotCell> cell = rnnc::compile_ahead_of_time(graph, {.target = level.target, .name = "lstm", .assembly = true}, error);
+  std::optional<rnnc::AotCell> cell =
+      rnnc::compile_ahead_of_time(graph, {.target = level.target, .name = "lstm", .assembly = true}, error);
   INFO(level.name << ": " << error.message);
   REQUIRE(cell);
   CHECK(cell->layout.vector_width == level.vector_width);

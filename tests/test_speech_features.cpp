@@ -113,7 +113,9 @@ TEST_CASE("speech features: SpecAugment zeroes whole bands and whole steps and n
     // Every zero lies in a masked band (in all stacked frames and steps) or a masked step.
     for (std::int64_t f = 0; f < 50; ++f) {
       for (std::int64_t i = 0; i < 120; ++i) {
-        if (features.values[std::size_t(f * 120 + i)] == 0.0f) REQUIRE((zero_band[std::size_t(i % 40)] || zero_step[std::size_t(f)]));
+        if (features.values[std::size_t(f * 120 + i)] == 0.0f) {
+          REQUIRE((zero_band[std::size_t(i % 40)] || zero_step[std::size_t(f)]));
+        }
       }
     }
     CHECK(std::count(zero_band.begin(), zero_band.end(), true) <= 12);

@@ -67,7 +67,8 @@ void require_adjoint_sizes(const std::vector<std::vector<Real>>& adjoints, std::
 
 template <class Real>
 SequenceGradients<Real> run_backward(const Graph& forward, const BackwardStep& backward,
-                                     const InterpreterArgs<Real>& args, const LossAdjoints<Real>& loss, int truncation) {
+                                     const InterpreterArgs<Real>& args, const LossAdjoints<Real>& loss,
+                                     int truncation) {
   if (truncation < 0) throw std::invalid_argument("the truncation window must not be negative");
   const int T = args.steps, B = args.batch;
   ForwardTrace<Real> trace = trace_forward(forward, args);
@@ -156,7 +157,8 @@ SequenceGradients<Real> run_backward(const Graph& forward, const BackwardStep& b
 
 template SequenceGradients<float> run_backward<float>(const Graph&, const BackwardStep&, const InterpreterArgs<float>&,
                                                       const LossAdjoints<float>&, int);
-template SequenceGradients<double> run_backward<double>(const Graph&, const BackwardStep&, const InterpreterArgs<double>&,
-                                                        const LossAdjoints<double>&, int);
+template SequenceGradients<double> run_backward<double>(const Graph&, const BackwardStep&,
+                                                        const InterpreterArgs<double>&, const LossAdjoints<double>&,
+                                                        int);
 
 }  // namespace rnnc

@@ -14,8 +14,8 @@
 #include <cctype>
 
 #include "rnnc/aot.h"
-#include "rnnc/limits.h"
 #include "rnnc/jit.h"
+#include "rnnc/limits.h"
 
 namespace rnnc {
 
@@ -294,7 +294,8 @@ class HeaderWriter {
 
   // SequencePlan::scratch_floats, in C.
   static std::string scratch_formula(const SequencePlan& plan) {
-    return fmt::format("steps * batch * {} + batch * {}", plan.scratch_floats_per_row(), plan.scratch_floats_per_sample());
+    return fmt::format("steps * batch * {} + batch * {}", plan.scratch_floats_per_row(),
+                       plan.scratch_floats_per_sample());
   }
 
   void sizes() {

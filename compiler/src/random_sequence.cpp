@@ -28,7 +28,9 @@ InterpreterArgs<double> random_interpreter_args(const Graph& graph, int steps, i
 LossAdjoints<double> random_loss(const SequenceResult<double>& result, std::mt19937& generator) {
   LossAdjoints<double> loss;
   for (const auto& output : result.outputs) loss.outputs.push_back(random_buffer(output.size(), generator, 1.0));
-  for (const auto& state : result.final_states) loss.final_states.push_back(random_buffer(state.size(), generator, 1.0));
+  for (const auto& state : result.final_states) {
+    loss.final_states.push_back(random_buffer(state.size(), generator, 1.0));
+  }
   return loss;
 }
 

@@ -50,11 +50,7 @@ std::optional<Lowered> lower(const CellArgs& args, Stage last, bool with_ast, Ao
     if (!lowered.checked) return std::nullopt;
     return lowered;
   }
-  const DimensionArgs dimensions = parse_dimension_args(args.dimensions);
-  SourceFile file = load_source(args.path);
-  DiagnosticEngine diagnostics(file);
-  std::optional<BuiltCell> built = build_cell(file, dimensions, diagnostics);
-  diagnostics.print(std::cerr);
+  std::optional<BuiltCell> built = load_cell(args);
   if (!built) return std::nullopt;
   if (with_ast) lowered.checked = std::move(built->checked);
   lowered.graph = std::move(built->graph);

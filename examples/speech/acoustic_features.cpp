@@ -52,7 +52,8 @@ void warp_frequencies(Features& features, std::span<const double> band_centres, 
   // For each band centre, the warped pair around it and the weight of the upper one.
   std::vector<std::pair<std::size_t, float>> sources(bands);
   for (std::size_t j = 0; j < bands; ++j) {
-    const std::size_t upper = std::size_t(std::upper_bound(warped.begin(), warped.end(), band_centres[j]) - warped.begin());
+    const std::size_t upper =
+        std::size_t(std::upper_bound(warped.begin(), warped.end(), band_centres[j]) - warped.begin());
     if (upper == 0) {
       sources[j] = {0, 0.0f};
     } else if (upper == bands) {
