@@ -102,7 +102,7 @@ void check_level_assembly(const IsaLevel& level) {
       rnnc::compile_ahead_of_time(graph, {.target = level.target, .name = "lstm", .assembly = true}, error);
   INFO(level.name << ": " << error.message);
   REQUIRE(cell);
-  CHECK(cell->layout.vector_width == level.vector_width);
+  CHECK(cell->layout.schedule.vector_width == level.vector_width);
   CHECK((cell->llvm_ir.empty() && cell->llvm_ir_optimized.empty()));  // printed only when asked for
   const std::string& assembly = cell->assembly;
   const bool fma = assembly.find("vfmadd") != std::string::npos;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "rnnc/autodiff.h"
+#include "rnnc/kernel_layout.h"
 #include "rnnc/kernel_plan.h"
 #include "support/cells.h"
 
@@ -17,6 +18,13 @@ std::vector<std::string> matrices_of(const rnnc::Graph& graph, const std::vector
   return names;
 }
 
+// The plan of a kernel over `graph` alone, for 8-float vectors.
+rnnc::SequencePlan plan_of(const rnnc::Graph& graph, std::vector<NodeId> sinks,
+                           rnnc::TimeDirection direction = rnnc::TimeDirection::Forward) {
+  rnnc::GemmSchedule schedule = rnnc::gemm_schedule_for_width(8);
+  return rnnc::plan_sequence(graph, std::move(sinks), direction, schedule, rnnc::plan_packed_weights({&graph}, schedule));
+}
+
 }  // namespace
 
 TEST_CASE("kernel plan: products of different matrices with one operand are merged per phase", "[plan]") {
@@ -24,7 +32,7 @@ TEST_CASE("kernel plan: products of different matrices with one operand are merg
       "cell c<I, H> {\n input x[I]\n state h[H]\n param W_a[H, I], W_b[H, I], U_a[H, H], U_b[H, H], V[H, H]\n"
       " a = W_a @ x + U_a @ h\n b = W_b @ x + U_b @ h\n h' = tanh(a) * sigmoid(b)\n output y = V @ h'\n}\n",
       {{"I", 5}, {"H", 3}});
-  rnnc::SequencePlan plan = rnnc::plan_sequence(graph, {graph.outputs[0].node});
+  rnnc::SequencePlan plan = plan_of(graph, {graph.outputs[0].node});
   REQUIRE(plan.product_groups.size() == 2);
   CHECK(matrices_of(graph, plan.product_groups[0]) == std::vector<std::string>{"W_a", "W_b"});
   CHECK(matrices_of(graph, plan.product_groups[1]) == std::vector<std::string>{"U_a", "U_b"});
@@ -43,7 +51,7 @@ TEST_CASE("kernel plan: the per-gate LSTM's eight products are two GEMMs, its ba
   std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm_per_gate.cell";
   std::string error;
   rnnc::Graph graph = rnnc::testing::ir_of(*rnnc::read_source_file(path, error), {{"I", 4}, {"H", 6}});
-  rnnc::SequencePlan forward = rnnc::plan_sequence(graph, {graph.outputs[0].node});
+  rnnc::SequencePlan forward = plan_of(graph, {graph.outputs[0].node});
   REQUIRE(forward.product_groups.size() == 2);
   CHECK(forward.product_groups[0].size() == 4);
   CHECK(forward.product_groups[1].size() == 4);
@@ -58,7 +66,7 @@ TEST_CASE("kernel plan: backward products of one adjoint with different matrices
       " h' = tanh(W_x @ x + W_u @ u + U_h @ h)\n output y = h'\n}\n",
       {{"I", 5}, {"H", 3}});
   rnnc::BackwardStep backward = rnnc::differentiate(graph);
-  rnnc::SequencePlan reverse = rnnc::plan_sequence(backward.graph, {});
+  rnnc::SequencePlan reverse = plan_of(backward.graph, {}, rnnc::TimeDirection::Backward);
   REQUIRE(reverse.product_groups.size() == 1);
   CHECK(matrices_of(backward.graph, reverse.product_groups[0]) == std::vector<std::string>{"W_u", "W_x"});
   for (NodeId id : reverse.product_groups[0]) {
@@ -108,7 +116,7 @@ TEST_CASE("kernel plan: the LSTM's backward keeps no derivative factor for all r
   const std::int64_t I = 4, H = 6;
   rnnc::Graph graph = rnnc::testing::ir_of(*rnnc::read_source_file(path, error), {{"I", I}, {"H", H}});
   rnnc::BackwardStep backward = rnnc::differentiate(graph);
-  rnnc::SequencePlan reverse = rnnc::plan_sequence(backward.graph, {});
+  rnnc::SequencePlan reverse = plan_of(backward.graph, {}, rnnc::TimeDirection::Backward);
   // The gate adjoints (4H), read by the products after the loop, and the
   // input adjoint (I), which one of them computes; nothing else.
   CHECK(reverse.all_rows_floats == 4 * H + I);
@@ -129,8 +137,47 @@ TEST_CASE("kernel plan: the step period (blocks of hidden units) of the shipped 
     rnnc::DimensionArgs dimensions = {{"I", 5}, {"H", H}};
     if (name == "lstm_projection") dimensions.push_back({"P", 8});
     rnnc::Graph graph = rnnc::testing::ir_of(*source, dimensions);
-    rnnc::SequencePlan plan = rnnc::plan_sequence(graph, {graph.outputs[0].node});
+    rnnc::SequencePlan plan = plan_of(graph, {graph.outputs[0].node});
     INFO(name);
     CHECK(plan.step_unit == unit);
   }
+}
+
+TEST_CASE("kernel plan: the products' packed weights and the schedule's choices are in the plan", "[plan]") {
+  std::string error;
+  auto source = rnnc::read_source_file(std::string(RNNC_SOURCE_DIR) + "/dsl/lstm_per_gate.cell", error);
+  REQUIRE(source);
+  const std::int64_t I = 40, H = 64;
+  rnnc::Graph graph = rnnc::testing::ir_of(*source, {{"I", I}, {"H", H}});
+  for (int width : {8, 16}) {
+    INFO("vector width " << width);
+    rnnc::KernelLayout layout = rnnc::plan_kernels(graph, rnnc::gemm_schedule_for_width(width), {});
+    const rnnc::SequencePlan& plan = layout.inference;
+    // The four input products are one GEMM of 4H columns and depth I, the
+    // four recurrent ones another of depth H, each member H columns after
+    // the last; both read the packed weights at the offset packing gives.
+    for (const auto& group : plan.product_groups) {
+      for (std::size_t m = 0; m < group.size(); ++m) {
+        const rnnc::ProductPlan& product = plan.product(group[m]);
+        CHECK(product.owner == group[0]);
+        CHECK(product.n == 4 * H);
+        CHECK(product.member_column == std::int64_t(m) * H);
+        CHECK(product.packed_offset == layout.packing.offset(product.stack, product.transposed));
+      }
+    }
+    CHECK(plan.product(plan.product_groups[0][0]).k == I);
+    CHECK(plan.product(plan.product_groups[1][0]).k == H);
+    // Blocks of H = 64 hidden units are whole panels of 16 or 64 columns.
+    CHECK(plan.unit_blocks);
+    CHECK(layout.backward_kernel.direction == rnnc::TimeDirection::Backward);
+    // The weight gradients pack the widest of their operands vᵀ (x: I, h: H)
+    // into panels, per row; the forward kernels have none.
+    CHECK(layout.backward_kernel.gradient_floats == rnnc::packed_floats(H, 1, layout.schedule));
+    CHECK(layout.inference.gradient_floats == 0);
+  }
+  // H = 48 is a multiple of the 16-column AVX2 panel, not of the 64-column
+  // AVX-512 one.
+  rnnc::Graph narrow = rnnc::testing::ir_of(*source, {{"I", I}, {"H", 48}});
+  CHECK_FALSE(rnnc::plan_kernels(narrow, rnnc::gemm_schedule_for_width(16), {}).inference.unit_blocks);
+  CHECK(rnnc::plan_kernels(narrow, rnnc::gemm_schedule_for_width(8), {}).inference.unit_blocks);
 }

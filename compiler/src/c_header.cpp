@@ -289,7 +289,7 @@ class HeaderWriter {
     buffer_macros("OUTPUT", outputs);
     buffer_macros("PARAM", named_buffers(forward_.params));
     line(
-        fmt::format("#define {}_PACKED_FLOATS {} /* the packed weights */", macro_, cell_.layout.packed_weight_floats));
+        fmt::format("#define {}_PACKED_FLOATS {} /* the packed weights */", macro_, cell_.layout.packing.floats));
   }
 
   // SequencePlan::scratch_floats, in C.

@@ -83,7 +83,47 @@ std::int64_t step_unit(const Graph& graph, const SequencePlan& plan) {
   return unit;
 }
 
+// SequencePlan::products.
+std::vector<ProductPlan> plan_products(const Graph& graph, const SequencePlan& plan, const PackedWeights& packing) {
+  std::vector<ProductPlan> products;
+  for (NodeId id = 0; id < NodeId(graph.nodes.size()); ++id) {
+    const Node& node = graph.node(id);
+    if (op_class(node.op) != OpClass::MatVec) continue;
+    ProductPlan product{id, id, {node.symbol}, node.op == Op::MatVecT, 0, 0, 0, 0};
+    for (const std::vector<NodeId>& group : plan.product_groups) {
+      if (std::find(group.begin(), group.end(), id) == group.end()) continue;
+      product.stack.clear();
+      for (NodeId member : group) product.stack.push_back(graph.node(member).symbol);
+      product.owner = group.front();
+    }
+    product.k = gemm_extent(graph.params[std::size_t(node.symbol)], product.transposed).second;
+    for (std::int64_t columns : stacked_columns(graph.params, product.stack, product.transposed)) product.n += columns;
+    product.member_column =
+        plan.values[std::size_t(id)].offset - plan.values[std::size_t(product.owner)].offset;
+    product.packed_offset = packing.offset(product.stack, product.transposed);
+    products.push_back(std::move(product));
+  }
+  return products;
+}
+
+// SequencePlan::gradient_floats: each weight gradient g vᵀ packs vᵀ.
+std::int64_t gradient_floats(const Graph& graph, const GemmSchedule& schedule) {
+  std::int64_t floats = 0;
+  for (const ParamGradient& gradient : graph.param_gradients) {
+    const Node& node = graph.node(gradient.node);
+    if (node.op == Op::Outer) floats = std::max(floats, packed_floats(node.shape.cols.constant_value(), 1, schedule));
+  }
+  return floats;
+}
+
 }  // namespace
+
+const ProductPlan& SequencePlan::product(NodeId id) const {
+  for (const ProductPlan& product : products) {
+    if (product.node == id) return product;
+  }
+  RNNC_ASSERT(false, "a node without a product plan");
+}
 
 std::vector<Phase> plan_phases(const Graph& graph) {
   RNNC_ASSERT(graph.is_bound(), "planning a kernel for a graph with unbound dimensions");
@@ -148,9 +188,12 @@ std::vector<std::vector<NodeId>> merged_products(const Graph& graph, const std::
 }
 
 
-SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
+SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks, TimeDirection direction,
+                           const GemmSchedule& schedule, const PackedWeights& packing) {
   const std::size_t count = graph.nodes.size();
   SequencePlan plan;
+  plan.direction = direction;
+  plan.schedule = schedule;
   plan.values.resize(count);
   plan.sinks = std::move(sinks);
   std::vector<Phase> phases = plan_phases(graph);
@@ -223,6 +266,9 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks) {
   }
   for (const Symbol& state : graph.states) plan.state_floats += element_count(state.shape);
   plan.step_unit = step_unit(graph, plan);
+  plan.unit_blocks = plan.step_unit > 0 && plan.step_unit % schedule.panel_width() == 0;
+  plan.products = plan_products(graph, plan, packing);
+  plan.gradient_floats = gradient_floats(graph, schedule);
   return plan;
 }
 

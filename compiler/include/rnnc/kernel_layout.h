@@ -1,8 +1,9 @@
 // What a compilation of a cell decides besides the machine code: the
 // forward and backward steps, each kernel's plan, the workspace and the
-// size of the packed weights. It is all a caller needs to lay out the
-// kernels' buffers, whether it calls JIT kernels (the runtime) or an object
-// file (through the generated C header). No LLVM header is included here.
+// packed weights. It is all the code generator translates, and all a
+// caller needs to lay out the kernels' buffers, whether it calls JIT
+// kernels (the runtime) or an object file (through the generated C
+// header). No LLVM header is included here.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,9 @@
 #include "rnnc/cpu_features.h"
 #include "rnnc/ir.h"
 #include "rnnc/kernel_abi.h"
+#include "rnnc/gemm_schedule.h"
 #include "rnnc/kernel_plan.h"
+#include "rnnc/weight_packing.h"
 
 namespace rnnc {
 
@@ -21,14 +24,21 @@ struct KernelLayout {
   BackwardStep backward;
   WorkspaceLayout workspace;
   SequencePlan inference, training, backward_kernel;
-  std::int64_t packed_weight_floats = 0;
-  // The GEMM schedule's shape: floats per vector register, and columns per
-  // panel of packed weights (the unit threads share a step's products by).
-  int vector_width = 0;
-  std::int64_t panel_width = 0;
+  // The blocking of every GEMM (its panel width is the unit threads share a
+  // step's products by), and the packed weights they read.
+  GemmSchedule schedule;
+  PackedWeights packing;
   // What the CPU must have to run the code (see rnnc/cpu_features.h).
   std::vector<CpuFeature> required_features;
 };
+
+// Differentiates `forward` and plans its kernels for GEMMs of `schedule`,
+// on a CPU with `required_features`.
+KernelLayout plan_kernels(const Graph& forward, const GemmSchedule& schedule,
+                          std::vector<CpuFeature> required_features);
+
+// Where forward training stores what the backward kernel reads.
+WorkspaceLayout workspace_layout(const Graph& forward, const BackwardStep& backward);
 
 // The most floats per row (t·B + b) of any buffer the kernels read or
 // write: the workspace, each kernel's scratch (what grows with steps·batch),

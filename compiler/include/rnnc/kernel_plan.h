@@ -20,18 +20,41 @@
 // stacked matrices: their results are stored side by side, each but the
 // last padded to a multiple of kProductAlignment floats, a multiple of every
 // GEMM panel width, so that each matrix starts a panel of its own.
+//
+// The plan also holds what the code generator would otherwise decide: the
+// GEMM schedule, each product's operands in the packed weights, the
+// scratch of the weight-gradient products and whether the time loop runs
+// by blocks of hidden units. codegen/sequence_codegen.h only translates it.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "rnnc/gemm_schedule.h"
 #include "rnnc/ir.h"
+#include "rnnc/weight_packing.h"
 
 namespace rnnc {
 
 enum class Phase : std::uint8_t { Leaf, View, Hoisted, Recurrent, Deferred, Gradient };
 
 inline constexpr std::int64_t kProductAlignment = 64;
+
+enum class TimeDirection : std::uint8_t { Forward, Backward };
+
+// How the GEMM of one matrix product reads its weights: the products of a
+// merged group share one GEMM over their stacked matrices, computed with
+// the group's first product (the owner, whose storage holds all results).
+struct ProductPlan {
+  NodeId node;
+  NodeId owner;
+  std::vector<int> stack;       // parameter symbols, stacked in this order
+  bool transposed;              // Wᵀ g instead of W v
+  std::int64_t k;               // the GEMM's depth
+  std::int64_t n;               // the GEMM's columns, of the whole stack
+  std::int64_t member_column;   // the node's first column among the owner's results
+  std::int64_t packed_offset;   // of the stack in the packed weights
+};
 
 struct ValuePlacement {
   Phase phase = Phase::Leaf;
@@ -61,9 +84,17 @@ struct SequencePlan {
   // element). The step's products and pointwise math then run together on
   // each block, and threads share the blocks with one barrier per step.
   std::int64_t step_unit = 0;
-  // Set by the code generator, which knows the GEMM's panel layout: the
-  // operands of the weight-gradient products, per row.
+  // Whether the time loop runs by blocks of the U hidden units: when U is a
+  // multiple of the GEMM panel width, so that a block is whole panels.
+  bool unit_blocks = false;
+  TimeDirection direction = TimeDirection::Forward;
+  GemmSchedule schedule;
+  std::vector<ProductPlan> products;  // per matrix product, in graph order
+  // The operands of the weight-gradient products, packed into panels, per
+  // row (the widest: they run one after another).
   std::int64_t gradient_floats = 0;
+
+  const ProductPlan& product(NodeId id) const;
 
   // Floats of scratch a kernel needs for T steps and B samples: per row
   // (t·B + b), the values kept for all rows and the weight-gradient
@@ -78,8 +109,11 @@ struct SequencePlan {
 };
 
 // Plans a kernel over `graph` that writes the values of `sinks` for every
-// row (outputs, and what a training forward pass saves for the backward one).
-SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks);
+// row (outputs, and what a training forward pass saves for the backward
+// one), its time loop running in `direction`, its products multiplied by
+// GEMMs of `schedule` on the weights of `packing`.
+SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks, TimeDirection direction,
+                           const GemmSchedule& schedule, const PackedWeights& packing);
 
 // The phase of every node, and the products of `graph` that are merged
 // (groups of at least two), as plan_sequence decides them.

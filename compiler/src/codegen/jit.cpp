@@ -25,9 +25,9 @@ const Kernel& CompiledCell::forward_inference() const { return impl_->inference;
 const Kernel& CompiledCell::forward_training() const { return impl_->training; }
 const Kernel& CompiledCell::backward() const { return impl_->backward_kernel; }
 PackKernel CompiledCell::pack_weights() const { return impl_->pack; }
-std::int64_t CompiledCell::packed_weight_floats() const { return impl_->layout.packed_weight_floats; }
-int CompiledCell::vector_width() const { return impl_->layout.vector_width; }
-std::int64_t CompiledCell::panel_width() const { return impl_->layout.panel_width; }
+std::int64_t CompiledCell::packed_weight_floats() const { return impl_->layout.packing.floats; }
+int CompiledCell::vector_width() const { return impl_->layout.schedule.vector_width; }
+std::int64_t CompiledCell::panel_width() const { return impl_->layout.schedule.panel_width(); }
 std::int64_t CompiledCell::widest_row_floats() const { return rnnc::widest_row_floats(impl_->layout); }
 std::vector<std::string> CompiledCell::missing_host_features() const {
   return missing_on_host(impl_->layout.required_features);

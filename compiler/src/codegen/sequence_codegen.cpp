@@ -41,10 +41,9 @@ struct Strided {
 
 class SequenceEmitter {
  public:
-  SequenceEmitter(const Graph& graph, SequencePlan& plan, TimeDirection direction, const PackedWeights& packing,
-                  const GemmSchedule& schedule, llvm::Module& module)
-      : graph_(graph), plan_(plan), direction_(direction), packing_(packing), schedule_(schedule), module_(module),
-        context_(module.getContext()), builder_(context_) {
+  SequenceEmitter(const Graph& graph, const SequencePlan& plan, llvm::Module& module)
+      : graph_(graph), plan_(plan), schedule_(plan.schedule), module_(module), context_(module.getContext()),
+        builder_(context_) {
     f32_ = builder_.getFloatTy();
     i64_ = builder_.getInt64Ty();
     ptr_ = builder_.getPtrTy();
@@ -82,13 +81,13 @@ class SequenceEmitter {
     compute_phase(Phase::Hoisted, rows_, i64(0), /*in_step=*/false);
     team.barrier(builder_);  // a step's samples are not the shares of all rows
     loop(steps_, "step", [&](llvm::Value* counter) {
-      llvm::Value* step = direction_ == TimeDirection::Forward
+      llvm::Value* step = plan_.direction == TimeDirection::Forward
                               ? counter
                               : builder_.CreateSub(builder_.CreateSub(steps_, i64(1)), counter);
       llvm::Value* odd = builder_.CreateTrunc(counter, builder_.getInt1Ty());
       states_ = builder_.CreateSelect(odd, state_buffers_[1], state_buffers_[0]);
       next_states_ = builder_.CreateSelect(odd, state_buffers_[0], state_buffers_[1]);
-      if (use_unit_blocks()) {
+      if (plan_.unit_blocks) {
         emit_unit_step(step);
       } else {
         emit_step(step);
@@ -159,42 +158,14 @@ class SequenceEmitter {
   }
 
   // ---- matrix products ---------------------------------------------------------
-  // What the GEMM of product `id` multiplies: the matrices of its merged
-  // group (or its own), packed together, and the group's first product,
-  // whose storage holds the results of all.
-  struct ProductWeights {
-    std::vector<int> stack;  // parameter symbols
-    NodeId owner;
-    bool transposed;
-    std::int64_t k;
-    std::int64_t packed_offset;  // in the packed weights
-  };
-
-  ProductWeights product_weights(NodeId id) const {
-    const Node& node = graph_.node(id);
-    ProductWeights weights{{node.symbol}, id, node.op == Op::MatVecT, 0, 0};
-    for (const std::vector<NodeId>& group : plan_.product_groups) {
-      if (std::find(group.begin(), group.end(), id) == group.end()) continue;
-      weights.stack.clear();
-      for (NodeId member : group) weights.stack.push_back(graph_.node(member).symbol);
-      weights.owner = group.front();
-    }
-    const Shape& shape = graph_.params[std::size_t(node.symbol)].shape;
-    weights.k = weights.transposed ? shape.rows.constant_value() : shape.cols.constant_value();
-    weights.packed_offset = packing_.offset(weights.stack, weights.transposed);
-    return weights;
-  }
-
   // The product of node `id` for M consecutive rows starting at first_row
   // (or, in the time loop, at sample 0 of the step's buffers); for the first
   // product of a merged group, the whole group's (the others are then done).
   void gemm(NodeId id, llvm::Value* M, llvm::Value* first_row, llvm::Value* first_sample, llvm::Value* by_rows) {
     const Node& node = graph_.node(id);
-    const ProductWeights weights = product_weights(id);
+    const ProductPlan& weights = plan_.product(id);
     if (weights.owner != id) return;
-    const std::int64_t k = weights.k;
-    std::int64_t n = 0;
-    for (std::int64_t columns : stacked_columns(graph_.params, weights.stack, weights.transposed)) n += columns;
+    const std::int64_t k = weights.k, n = weights.n;
     Strided a = strided(node.operands[0], first_row, first_sample);
     Strided c = strided(id, first_row, first_sample);
     llvm::Value* packed = offset(packed_weights_, i64(weights.packed_offset));
@@ -287,8 +258,8 @@ class SequenceEmitter {
   }
 
   // ---- the time loop by blocks of hidden units --------------------------------
-  // With a step period U (SequencePlan::step_unit) that whole GEMM panels
-  // divide, each thread takes a block of the U hidden units (whole panels,
+  // With SequencePlan::unit_blocks (a step period U that whole GEMM panels
+  // divide), each thread takes a block of the U hidden units (whole panels,
   // in thread order): the step's products compute just that block's
   // columns of every gate (one GEMM call per product, the gates as column
   // segments U apart), then the pointwise math, the sinks and the next
@@ -301,10 +272,6 @@ class SequenceEmitter {
   // in L2 between the GEMM and the pointwise loop, measured 6 % slower at
   // H = 512, B = 64 on one Zen 3 thread: A is packed once per block and the
   // loops are shorter.)
-  bool use_unit_blocks() const {
-    return plan_.step_unit > 0 && plan_.step_unit % schedule_.panel_width() == 0;
-  }
-
   void emit_unit_step(llvm::Value* step) {
     in_step_ = true;
     const std::int64_t unit = plan_.step_unit, panel_width = schedule_.panel_width();
@@ -351,12 +318,10 @@ class SequenceEmitter {
   // one GEMM call whose column segments are the member's U-blocks.
   void unit_block_product(NodeId id, llvm::Value* first_row, llvm::Value* first_unit, llvm::Value* width) {
     const Node& node = graph_.node(id);
-    const ProductWeights weights = product_weights(id);
+    const ProductPlan& weights = plan_.product(id);
     const std::int64_t k = weights.k;
     // The member's columns within the group's results (and packed panels).
-    std::int64_t member_column =
-        plan_.values[std::size_t(id)].offset - plan_.values[std::size_t(weights.owner)].offset;
-    llvm::Value* first_column = builder_.CreateAdd(i64(member_column), first_unit);
+    llvm::Value* first_column = builder_.CreateAdd(i64(weights.member_column), first_unit);
     Strided a = strided(node.operands[0], first_row, i64(0));
     Strided c = strided(weights.owner, first_row, i64(0));
     llvm::Value* packed = offset(packed_weights_, builder_.CreateAdd(i64(weights.packed_offset),
@@ -444,7 +409,6 @@ class SequenceEmitter {
     Strided g = strided(node.operands[0], i64(0), nullptr);
     Strided v = strided(node.operands[1], i64(0), nullptr);
     llvm::Value* packed = gradient_base_;
-    plan_.gradient_floats = std::max(plan_.gradient_floats, packed_floats(cols, 1, schedule_));
     llvm::BasicBlock* multiply = llvm::BasicBlock::Create(context_, "gradient_gemm", function_);
     llvm::BasicBlock* done = llvm::BasicBlock::Create(context_, "gradient_done", function_);
     builder_.CreateCondBr(builder_.CreateICmpSGT(rows_, i64(0)), multiply, done);
@@ -711,10 +675,8 @@ class SequenceEmitter {
   }
 
   const Graph& graph_;
-  SequencePlan& plan_;
-  TimeDirection direction_;
-  const PackedWeights& packing_;
-  GemmSchedule schedule_;
+  const SequencePlan& plan_;
+  const GemmSchedule& schedule_;
   llvm::Module& module_;
   llvm::LLVMContext& context_;
   llvm::IRBuilder<> builder_;
@@ -736,10 +698,8 @@ class SequenceEmitter {
 
 }  // namespace
 
-void emit_sequence_kernel(const Graph& graph, SequencePlan& plan, TimeDirection direction,
-                          const PackedWeights& packing, const GemmSchedule& schedule, const std::string& name,
-                          llvm::Module& module) {
-  SequenceEmitter(graph, plan, direction, packing, schedule, module).run(name);
+void emit_sequence_kernel(const Graph& graph, const SequencePlan& plan, const std::string& name, llvm::Module& module) {
+  SequenceEmitter(graph, plan, module).run(name);
 }
 
 }  // namespace rnnc

@@ -25,19 +25,11 @@
 
 #include <llvm/IR/Module.h>
 
-#include "codegen/gemm.h"
-#include "codegen/packed_weights.h"
 #include "rnnc/ir.h"
 #include "rnnc/kernel_plan.h"
 
 namespace rnnc {
 
-enum class TimeDirection { Forward, Backward };
-
-// Also records in `plan` the scratch its GEMMs need (packed weights,
-// transposed gradient operands).
-void emit_sequence_kernel(const Graph& graph, SequencePlan& plan, TimeDirection direction,
-                          const PackedWeights& packing, const GemmSchedule& schedule, const std::string& name,
-                          llvm::Module& module);
+void emit_sequence_kernel(const Graph& graph, const SequencePlan& plan, const std::string& name, llvm::Module& module);
 
 }  // namespace rnnc
