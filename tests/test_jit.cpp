@@ -97,14 +97,25 @@ void check_level_assembly(const IsaLevel& level) {
   std::optional<rnnc::SourceFile> file = rnnc::read_source_file(path, read_error);
   REQUIRE(file);
   rnnc::Graph graph = rnnc::testing::ir_of(*file, all_dimensions(path, 40));
-  rnnc::CompileError error;
-  std::optional<rnnc::AotCell> cell =
-      rnnc::compile_ahead_of_time(graph, {.target = level.target, .name = "lstm", .assembly = true}, error);
-  INFO(level.name << ": " << error.message);
+  // The hook sees every stage from the IR on, in order, and prints only
+  // the one it asks for.
+  std::vector<rnnc::Stage> seen;
+  std::string assembly;
+  rnnc::AotOptions options{.target = level.target, .name = "lstm", .hook = {}};
+  options.hook = [&](rnnc::Stage stage, const std::function<std::string()>& text) {
+    seen.push_back(stage);
+    if (stage == rnnc::Stage::Asm) assembly = text();
+    return false;
+  };
+  rnnc::PipelineInput input;
+  input.ir = &graph;
+  auto cell = rnnc::compile_ahead_of_time(input, options);
+  INFO(level.name << ": " << (cell ? "" : cell.error().message));
   REQUIRE(cell);
-  CHECK(cell->layout.schedule.vector_width == level.vector_width);
-  CHECK((cell->llvm_ir.empty() && cell->llvm_ir_optimized.empty()));  // printed only when asked for
-  const std::string& assembly = cell->assembly;
+  REQUIRE(*cell);
+  CHECK((*cell)->layout.schedule.vector_width == level.vector_width);
+  CHECK(seen == std::vector<rnnc::Stage>{rnnc::Stage::Ir, rnnc::Stage::Grad, rnnc::Stage::Llvm, rnnc::Stage::LlvmOpt,
+                                         rnnc::Stage::Asm});
   const bool fma = assembly.find("vfmadd") != std::string::npos;
   const bool ymm = assembly.find("%ymm") != std::string::npos, zmm = assembly.find("%zmm") != std::string::npos;
   switch (level.vector_width) {

@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "rnnc/internal_error.h"
+#include "rnnc/kernel_layout.h"
+
 namespace rnnc {
 
 namespace {
@@ -87,6 +90,8 @@ SequenceGradients<Real> run_backward(const Graph& forward, const BackwardStep& b
   for (std::size_t p = 0; p < forward.params.size(); ++p) gradients.params.emplace_back(param_size(forward, p));
 
   const Graph& step_graph = backward.graph;
+  // The sources of the backward kernel, which the trace stands in for.
+  const KernelArguments arguments = backward_arguments(forward, backward, workspace_layout(forward, backward));
   std::vector<const Real*> params;
   for (const auto& param : args.params) params.push_back(param.data());
   std::vector<Real> zeros;
@@ -111,22 +116,21 @@ SequenceGradients<Real> run_backward(const Graph& forward, const BackwardStep& b
         std::size_t row = std::size_t(t) * std::size_t(B) + std::size_t(b);
         const StepValues<Real>& forward_values = trace.steps[std::size_t(t)][std::size_t(b)];
         for (std::size_t i = 0; i < step_graph.inputs.size(); ++i) {
-          const BackwardInputSource& source = backward.input_sources[i];
+          const ArgumentBinding& binding = arguments.sources[i];
           std::size_t n = length(step_graph.inputs[i].shape);
-          std::size_t index = std::size_t(source.index);
-          switch (source.kind) {
-            case BackwardInputSource::Kind::Saved: inputs[i] = forward_values.nodes[index].data(); break;
-            case BackwardInputSource::Kind::ForwardInput: inputs[i] = args.inputs[index].data() + row * n; break;
-            case BackwardInputSource::Kind::PreviousState:
-              inputs[i] = trace.states[std::size_t(t)][index].data() + std::size_t(b) * n;
+          std::size_t index = std::size_t(binding.index);
+          switch (binding.region) {
+            case ArgumentBinding::Region::Saved: inputs[i] = forward_values.nodes[index].data(); break;
+            case ArgumentBinding::Region::Input: inputs[i] = args.inputs[index].data() + row * n; break;
+            case ArgumentBinding::Region::States:
+              inputs[i] = trace.states[std::size_t(t + binding.step)][index].data() + std::size_t(b) * n;
               break;
-            case BackwardInputSource::Kind::NextState:
-              inputs[i] = trace.states[std::size_t(t) + 1][index].data() + std::size_t(b) * n;
-              break;
-            case BackwardInputSource::Kind::OutputAdjoint:
+            case ArgumentBinding::Region::OutputAdjoint: {
               bool given = !loss.outputs.empty() && !loss.outputs[index].empty();
               inputs[i] = given ? loss.outputs[index].data() + row * n : zeros.data();
               break;
+            }
+            default: RNNC_ASSERT(false, "a backward kernel source in no region of the backward pass");
           }
         }
         for (std::size_t s = 0; s < step_graph.states.size(); ++s) {

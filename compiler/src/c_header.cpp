@@ -367,15 +367,6 @@ class HeaderWriter {
     line(fmt::format("  {}_pack_weights(params, packed);\n  return RNNC_OK;\n}}", aot_kernel_prefix(name_)));
   }
 
-  // Emits `rnnc_row_buffer ARRAY[n];` and its rows.
-  void row_buffers(const std::string& array, const std::vector<std::pair<std::string, std::string>>& rows) {
-    line(fmt::format("  rnnc_row_buffer {}[{}];", array, array_length(rows.size())));
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      line(
-          fmt::format("  {0}[{1}].data = {2};\n  {0}[{1}].row_stride = {3};", array, i, rows[i].first, rows[i].second));
-    }
-  }
-
   // The checks every sequence call starts with, then its scratch.
   void prelude(const std::string& kernel, const std::vector<std::pair<std::string, std::size_t>>& arrays,
                const std::vector<std::string>& pointers) {
@@ -392,20 +383,58 @@ class HeaderWriter {
     line("  if (!scratch) return RNNC_ERROR_OUT_OF_MEMORY;");
   }
 
-  std::vector<std::pair<std::string, std::string>> forward_sources() const {
-    std::vector<std::pair<std::string, std::string>> rows;
-    for (std::size_t i = 0; i < forward_.inputs.size(); ++i) {
-      rows.emplace_back(fmt::format("(float*)inputs[{}]", i), std::to_string(length(forward_.inputs[i].shape)));
+  // The C expressions of where `binding` points: its data, and its row
+  // stride. `state_rows` is the workspace's state region.
+  std::pair<std::string, std::string> bound(const ArgumentBinding& binding) const {
+    using Region = ArgumentBinding::Region;
+    const int i = binding.index;
+    const std::string stride = std::to_string(binding.row_stride);
+    auto given_or_zeros = [&](const char* array) -> std::pair<std::string, std::string> {
+      std::string given = fmt::format("{0} && {0}[{1}]", array, i);
+      return {fmt::format("{} ? (float*){}[{}] : zeros", given, array, i), fmt::format("{} ? {} : 0", given, stride)};
+    };
+    switch (binding.region) {
+      case Region::Input: return {fmt::format("(float*)inputs[{}]", i), stride};
+      case Region::Output: return {fmt::format("outputs[{}]", i), stride};
+      case Region::InputAdjoint: return {fmt::format("input_adjoints[{}]", i), stride};
+      case Region::OutputAdjoint: return given_or_zeros("output_adjoints");
+      case Region::InitialState: return {fmt::format("(float*)initial_states[{}]", i), stride};
+      case Region::FinalState: return {fmt::format("final_states[{}]", i), stride};
+      case Region::FinalStateAdjoint: return given_or_zeros("final_state_adjoints");
+      case Region::InitialStateAdjoint: return {fmt::format("initial_state_adjoints[{}]", i), stride};
+      case Region::Saved: return {fmt::format("(float*)workspace + {}", binding.offset), stride};
+      case Region::States:
+        return {binding.step == 0 ? fmt::format("state_rows + {}", binding.offset)
+                                  : fmt::format("state_rows + batch * {} + {}", binding.row_stride, binding.offset),
+                stride};
     }
-    return rows;
+    return {};
   }
 
-  std::vector<std::pair<std::string, std::string>> output_sinks() const {
-    std::vector<std::pair<std::string, std::string>> rows;
-    for (std::size_t o = 0; o < forward_.outputs.size(); ++o) {
-      rows.emplace_back(fmt::format("outputs[{}]", o), std::to_string(output_length(o)));
+  // Emits `rnnc_row_buffer ARRAY[n];` and its rows.
+  void row_buffers(const std::string& array, const std::vector<ArgumentBinding>& bindings) {
+    line(fmt::format("  rnnc_row_buffer {}[{}];", array, array_length(bindings.size())));
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+      auto [data, stride] = bound(bindings[i]);
+      line(fmt::format("  {0}[{1}].data = {2};\n  {0}[{1}].row_stride = {3};", array, i, data, stride));
     }
-    return rows;
+  }
+
+  // Emits `TYPE ARRAY[n];` and the state pointers it holds.
+  void state_pointers(const std::string& type, const std::string& array, const std::vector<ArgumentBinding>& bindings) {
+    line(fmt::format("  {} {}[{}];", type, array, array_length(bindings.size())));
+    for (std::size_t i = 0; i < bindings.size(); ++i) line(fmt::format("  {}[{}] = {};", array, i, bound(bindings[i]).first));
+  }
+
+  // The kernel's argument arrays, as its table binds them, then the call.
+  void call(const std::string& kernel, const KernelArguments& arguments, const std::string& gradients) {
+    row_buffers("sources", arguments.sources);
+    state_pointers("const float*", "states_in", arguments.initial_states);
+    state_pointers("float*", "states_out", arguments.final_states);
+    row_buffers("sinks", arguments.sinks);
+    line(fmt::format("  {}_{}(steps, batch, sources, states_in, states_out, sinks, params, {}, packed, scratch,",
+                     aot_kernel_prefix(name_), kernel, gradients));
+    line("      threads);");
   }
 
   std::vector<std::pair<std::string, std::size_t>> forward_arrays() const {
@@ -439,21 +468,14 @@ class HeaderWriter {
       "    const float* const* initial_states, float* const* outputs, float* const* final_states,\n"
       "    const float* const* params, const float* packed,";
 
-  void call(const std::string& kernel, const std::string& gradients) {
-    line(fmt::format("  {}_{}(steps, batch, sources, initial_states, final_states, sinks, params, {}, packed, scratch,",
-                     aot_kernel_prefix(name_), kernel, gradients));
-    line("      threads);\n  free(owned_scratch);\n  return RNNC_OK;\n}");
-  }
-
   void forward_inference() {
     forward_documentation("Runs the cell over a sequence.");
     scratch_documentation("forward_inference");
     line(fmt::format("static inline int {}_forward_inference{}\n    float* scratch, int64_t threads) {{", name_,
                      kForwardArguments));
     prelude("forward_inference", forward_arrays(), {"packed"});
-    row_buffers("sources", forward_sources());
-    row_buffers("sinks", output_sinks());
-    call("forward_inference", "NULL");
+    call("forward_inference", cell_.layout.inference_arguments, "NULL");
+    line("  free(owned_scratch);\n  return RNNC_OK;\n}");
   }
 
   void forward_training() {
@@ -466,10 +488,8 @@ class HeaderWriter {
         "static inline int {}_forward_training{}\n    float* workspace, float* scratch, int64_t threads) {{", name_,
         kForwardArguments));
     prelude("forward_training", forward_arrays(), {"packed", "workspace"});
-    std::string state_rows = fmt::format("workspace + steps * batch * {}", workspace.saved_floats);
     if (!forward_.states.empty()) {
-      line(fmt::format("  float* state_rows = {};\n  int64_t b, i;", state_rows));
-      state_rows = "state_rows";
+      line(fmt::format("  float* state_rows = workspace + steps * batch * {};\n  int64_t b, i;", workspace.saved_floats));
       line("  /* Row 0 of the states: the initial states; the kernel writes rows 1 to T. */");
       line("  for (b = 0; b < batch; ++b) {");
       for (std::size_t s = 0; s < forward_.states.size(); ++s) {
@@ -479,17 +499,8 @@ class HeaderWriter {
       }
       line("  }");
     }
-    row_buffers("sources", forward_sources());
-    std::vector<std::pair<std::string, std::string>> sinks = output_sinks();
-    for (std::int64_t offset : workspace.saved_offsets) {
-      sinks.emplace_back(fmt::format("workspace + {}", offset), std::to_string(workspace.saved_floats));
-    }
-    for (std::int64_t offset : workspace.state_offsets) {
-      sinks.emplace_back(fmt::format("{} + batch * {} + {}", state_rows, workspace.state_floats, offset),
-                         std::to_string(workspace.state_floats));
-    }
-    row_buffers("sinks", sinks);
-    call("forward_training", "NULL");
+    call("forward_training", cell_.layout.training_arguments, "NULL");
+    line("  free(owned_scratch);\n  return RNNC_OK;\n}");
   }
 
   void backward() {
@@ -535,57 +546,11 @@ class HeaderWriter {
     line(fmt::format("    zeros = (float*)calloc((size_t)(batch * {} > {} ? batch * {} : {}), sizeof(float));",
                      widest_state, widest_input, widest_state, widest_input));
     line("    if (!zeros) {\n      free(owned_scratch);\n      return RNNC_ERROR_OUT_OF_MEMORY;\n    }\n  }");
-    std::string saved = "(float*)workspace";
-    std::string state_rows = fmt::format("(float*)workspace + steps * batch * {}", workspace.saved_floats);
-    std::vector<std::pair<std::string, std::string>> sources;
-    for (const BackwardInputSource& source : step.input_sources) {
-      std::size_t index = std::size_t(source.index);
-      switch (source.kind) {
-        case BackwardInputSource::Kind::Saved: {
-          auto position =
-              std::find(step.plan.saved.begin(), step.plan.saved.end(), source.index) - step.plan.saved.begin();
-          sources.emplace_back(fmt::format("{} + {}", saved, workspace.saved_offsets[std::size_t(position)]),
-                               std::to_string(workspace.saved_floats));
-          break;
-        }
-        case BackwardInputSource::Kind::ForwardInput:
-          sources.emplace_back(fmt::format("(float*)inputs[{}]", index),
-                               std::to_string(length(forward_.inputs[index].shape)));
-          break;
-        case BackwardInputSource::Kind::PreviousState:
-          sources.emplace_back(fmt::format("{} + {}", state_rows, workspace.state_offsets[index]),
-                               std::to_string(workspace.state_floats));
-          break;
-        case BackwardInputSource::Kind::NextState:
-          sources.emplace_back(
-              fmt::format("{} + batch * {} + {}", state_rows, workspace.state_floats, workspace.state_offsets[index]),
-              std::to_string(workspace.state_floats));
-          break;
-        case BackwardInputSource::Kind::OutputAdjoint: {
-          std::string given = fmt::format("output_adjoints && output_adjoints[{}]", index);
-          sources.emplace_back(fmt::format("{} ? (float*)output_adjoints[{}] : zeros", given, index),
-                               fmt::format("{} ? {} : 0", given, output_length(index)));
-          break;
-        }
-      }
+    if (!forward_.states.empty()) {
+      line(fmt::format("  float* state_rows = (float*)workspace + steps * batch * {};", workspace.saved_floats));
     }
-    row_buffers("sources", sources);
-    line(fmt::format("  const float* adjoints_in[{}];", array_length(forward_.states.size())));
-    for (std::size_t s = 0; s < forward_.states.size(); ++s) {
-      line(
-          fmt::format("  adjoints_in[{0}] = final_state_adjoints && final_state_adjoints[{0}] ? "
-                      "final_state_adjoints[{0}] : zeros;",
-                      s));
-    }
-    std::vector<std::pair<std::string, std::string>> sinks;
-    for (std::size_t i = 0; i < forward_.inputs.size(); ++i) {
-      sinks.emplace_back(fmt::format("input_adjoints[{}]", i), std::to_string(length(forward_.inputs[i].shape)));
-    }
-    row_buffers("sinks", sinks);
-    line(fmt::format(
-        "  {}_backward(steps, batch, sources, adjoints_in, initial_state_adjoints, sinks, params, gradients,",
-        aot_kernel_prefix(name_)));
-    line("      packed, scratch, threads);\n  free(zeros);\n  free(owned_scratch);\n  return RNNC_OK;\n}");
+    call("backward", cell_.layout.backward_arguments, "gradients");
+    line("  free(zeros);\n  free(owned_scratch);\n  return RNNC_OK;\n}");
   }
 
   const AotCell& cell_;

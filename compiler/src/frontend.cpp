@@ -7,10 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "rnnc/cell_bounds.h"
-#include "rnnc/lower.h"
 #include "rnnc/parser.h"
-#include "rnnc/passes.h"
+#include "rnnc/pipeline.h"
 
 namespace rnnc {
 
@@ -25,21 +23,10 @@ std::optional<CheckedCell> parse_and_check(const SourceFile& file, DiagnosticEng
   return checked;
 }
 
-std::optional<BuiltCell> build_cell(const SourceFile& file, const DimensionArgs& dimensions,
-                                    DiagnosticEngine& diagnostics) {
-  std::optional<CheckedCell> cell = parse_and_check(file, diagnostics);
-  if (!cell) return std::nullopt;
-  std::optional<DimensionValues> values = resolve_dimensions(*cell, dimensions, diagnostics);
-  if (!values) return std::nullopt;
-  Graph graph = simplify(bind_dimensions(lower_cell(*cell), *values));
-  if (!check_cell_bounds(graph, cell->ast, diagnostics)) return std::nullopt;
-  return BuiltCell{std::move(*cell), std::move(graph)};
-}
-
 std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics) {
-  std::optional<BuiltCell> cell = build_cell(file, dimensions, diagnostics);
-  if (!cell) return std::nullopt;
-  return std::move(cell->graph);
+  // The front end alone: no backend, so the pipeline ends with the IR.
+  Expected<PipelineResult> result = run_pipeline({&file, dimensions, &diagnostics, nullptr}, nullptr);
+  return result ? std::move(result->forward) : std::nullopt;
 }
 
 std::optional<SourceFile> read_source_file(const std::string& path, std::string& error) {

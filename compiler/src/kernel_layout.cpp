@@ -17,7 +17,80 @@ std::vector<NodeId> output_nodes(const Graph& graph) {
   return nodes;
 }
 
+using Region = ArgumentBinding::Region;
+
+// One of the caller's buffers: `length` floats per row or sample.
+ArgumentBinding caller_buffer(Region region, std::size_t index, const Shape& shape) {
+  return {region, int(index), 0, element_count(shape), 0};
+}
+
+ArgumentBinding saved_value(const BackwardStep& backward, const WorkspaceLayout& workspace, NodeId id) {
+  auto position = std::find(backward.plan.saved.begin(), backward.plan.saved.end(), id) - backward.plan.saved.begin();
+  return {Region::Saved, id, workspace.saved_offsets[std::size_t(position)], workspace.saved_floats, 0};
+}
+
+ArgumentBinding state_rows(const WorkspaceLayout& workspace, int state, std::int64_t step) {
+  return {Region::States, state, workspace.state_offsets[std::size_t(state)], workspace.state_floats, step};
+}
+
 }  // namespace
+
+KernelArguments inference_arguments(const Graph& forward) {
+  KernelArguments arguments;
+  for (std::size_t i = 0; i < forward.inputs.size(); ++i) {
+    arguments.sources.push_back(caller_buffer(Region::Input, i, forward.inputs[i].shape));
+  }
+  for (std::size_t s = 0; s < forward.states.size(); ++s) {
+    arguments.initial_states.push_back(caller_buffer(Region::InitialState, s, forward.states[s].shape));
+    arguments.final_states.push_back(caller_buffer(Region::FinalState, s, forward.states[s].shape));
+  }
+  for (std::size_t o = 0; o < forward.outputs.size(); ++o) {
+    arguments.sinks.push_back(caller_buffer(Region::Output, o, forward.node(forward.outputs[o].node).shape));
+  }
+  return arguments;
+}
+
+KernelArguments training_arguments(const Graph& forward, const BackwardStep& backward,
+                                   const WorkspaceLayout& workspace) {
+  KernelArguments arguments = inference_arguments(forward);
+  for (NodeId id : backward.plan.saved) arguments.sinks.push_back(saved_value(backward, workspace, id));
+  for (std::size_t s = 0; s < forward.states.size(); ++s) arguments.sinks.push_back(state_rows(workspace, int(s), 1));
+  return arguments;
+}
+
+KernelArguments backward_arguments(const Graph& forward, const BackwardStep& backward,
+                                   const WorkspaceLayout& workspace) {
+  KernelArguments arguments;
+  for (const BackwardInputSource& source : backward.input_sources) {
+    std::size_t index = std::size_t(source.index);
+    switch (source.kind) {
+      case BackwardInputSource::Kind::Saved:
+        arguments.sources.push_back(saved_value(backward, workspace, source.index));
+        break;
+      case BackwardInputSource::Kind::ForwardInput:
+        arguments.sources.push_back(caller_buffer(Region::Input, index, forward.inputs[index].shape));
+        break;
+      case BackwardInputSource::Kind::PreviousState:
+        arguments.sources.push_back(state_rows(workspace, source.index, 0));
+        break;
+      case BackwardInputSource::Kind::NextState:
+        arguments.sources.push_back(state_rows(workspace, source.index, 1));
+        break;
+      case BackwardInputSource::Kind::OutputAdjoint:
+        arguments.sources.push_back(
+            caller_buffer(Region::OutputAdjoint, index, forward.node(forward.outputs[index].node).shape));
+        break;
+    }
+  }
+  for (std::size_t s = 0; s < forward.states.size(); ++s) {
+    arguments.initial_states.push_back(caller_buffer(Region::FinalStateAdjoint, s, forward.states[s].shape));
+    arguments.final_states.push_back(caller_buffer(Region::InitialStateAdjoint, s, forward.states[s].shape));
+  }
+  for (std::size_t i = 0; i < forward.inputs.size(); ++i) {
+    arguments.sinks.push_back(caller_buffer(Region::InputAdjoint, i, forward.inputs[i].shape));
+  }
+  return arguments;
+}
 
 WorkspaceLayout workspace_layout(const Graph& forward, const BackwardStep& backward) {
   WorkspaceLayout layout;
@@ -48,6 +121,9 @@ KernelLayout plan_kernels(const Graph& forward, const GemmSchedule& schedule,
   layout.training = plan_sequence(forward, training_sinks, TimeDirection::Forward, schedule, layout.packing);
   layout.backward_kernel = plan_sequence(layout.backward.graph, output_nodes(layout.backward.graph),
                                          TimeDirection::Backward, schedule, layout.packing);
+  layout.inference_arguments = inference_arguments(forward);
+  layout.training_arguments = training_arguments(forward, layout.backward, layout.workspace);
+  layout.backward_arguments = backward_arguments(forward, layout.backward, layout.workspace);
   return layout;
 }
 

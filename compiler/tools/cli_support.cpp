@@ -52,19 +52,13 @@ SourceFile load_source(const std::string& path) {
   return *file;
 }
 
-std::optional<BuiltCell> load_cell(const CellArgs& args) {
+std::optional<Graph> load_graph(const CellArgs& args) {
   DimensionArgs dimensions = parse_dimension_args(args.dimensions);
   SourceFile file = load_source(args.path);
   DiagnosticEngine diagnostics(file);
-  std::optional<BuiltCell> cell = build_cell(file, dimensions, diagnostics);
+  std::optional<Graph> graph = build_ir(file, dimensions, diagnostics);
   diagnostics.print(std::cerr);
-  return cell;
-}
-
-std::optional<Graph> load_graph(const CellArgs& args) {
-  std::optional<BuiltCell> cell = load_cell(args);
-  if (!cell) return std::nullopt;
-  return std::move(cell->graph);
+  return graph;
 }
 
 }  // namespace rnnc::cli

@@ -36,11 +36,7 @@ void add_target_args(CLI::App& command, TargetOptions& target);
 DimensionArgs parse_dimension_args(const std::vector<std::string>& args);
 SourceFile load_source(const std::string& path);
 
-// The checked cell and its bound, simplified IR; prints its diagnostics to
-// stderr.
-std::optional<BuiltCell> load_cell(const CellArgs& args);
-
-// load_cell's IR alone.
+// The cell's bound, simplified IR; prints its diagnostics to stderr.
 std::optional<Graph> load_graph(const CellArgs& args);
 
 // A registered command: its CLI11 subcommand and what runs when it is chosen.

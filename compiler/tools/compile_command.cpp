@@ -35,19 +35,13 @@ Command add_compile_command(CLI::App& app) {
               throw UsageError{fmt::format("--name '{}' is not a C identifier", options->aot.name)};
             }
             std::vector<Stage> stages;
-            bool with_ast = false;
-            for (const std::string& name : options->emit) {
-              stages.push_back(parse_stage(name));
-              with_ast = with_ast || stages.back() == Stage::Ast;
-              want_text(stages.back(), options->aot);
-            }
-            std::optional<Lowered> lowered = lower(options->cell, Stage::LlvmOpt, with_ast, options->aot);
+            for (const std::string& name : options->emit) stages.push_back(parse_stage(name));
+            std::optional<Lowered> lowered = lower(options->cell, stages, options->aot, /*to_object=*/true);
             if (!lowered) return kExitFailure;
             OutputFiles outputs;
             outputs.add(options->prefix + ".o", lowered->aot->object);
             outputs.add(options->prefix + ".h", c_header(*lowered->aot));
-            for (Stage stage : stages)
-              outputs.add(options->prefix + stage_name(stage).extension, stage_text(stage, *lowered));
+            for (const auto& [stage, text] : lowered->texts) outputs.add(options->prefix + stage_name(stage).extension, text);
             outputs.commit();
             return 0;
           }};

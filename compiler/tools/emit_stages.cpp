@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <iostream>
+#include <set>
 
-#include "rnnc/ast_printer.h"
-#include "rnnc/equation_printer.h"
-#include "rnnc/ir_printer.h"
 
 namespace rnnc::cli {
 
@@ -34,52 +33,27 @@ Stage parse_stage(const std::string& name) {
   throw UsageError{fmt::format("unknown stage '{}' for --emit; the stages are {}", name, fmt::join(known, ", "))};
 }
 
-void want_text(Stage stage, AotOptions& options) {
-  options.llvm_ir = options.llvm_ir || stage == Stage::Llvm;
-  options.llvm_ir_optimized = options.llvm_ir_optimized || stage == Stage::LlvmOpt;
-  options.assembly = options.assembly || stage == Stage::Asm;
-}
-
-std::optional<Lowered> lower(const CellArgs& args, Stage last, bool with_ast, AotOptions options) {
+std::optional<Lowered> lower(const CellArgs& args, const std::vector<Stage>& stages, const AotOptions& options,
+                             bool to_object) {
+  DimensionArgs dimensions = parse_dimension_args(args.dimensions);
+  SourceFile file = load_source(args.path);
+  DiagnosticEngine diagnostics(file);
   Lowered lowered;
-  if (last == Stage::Ast) {
-    SourceFile file = load_source(args.path);
-    DiagnosticEngine diagnostics(file);
-    lowered.checked = parse_and_check(file, diagnostics);
-    diagnostics.print(std::cerr);
-    if (!lowered.checked) return std::nullopt;
-    return lowered;
+  AotOptions watched = options;
+  watched.hook = [&](Stage stage, const std::function<std::string()>& text) {
+    if (std::find(stages.begin(), stages.end(), stage) != stages.end()) lowered.texts[stage] = text();
+    return !to_object && lowered.texts.size() == std::set<Stage>(stages.begin(), stages.end()).size();
+  };
+  Expected<std::optional<AotCell>> aot = compile_ahead_of_time({&file, dimensions, &diagnostics, nullptr}, watched);
+  diagnostics.print(std::cerr);
+  if (!aot && aot.error().kind == CompileError::Kind::Cell) {
+    std::cerr << fmt::format("{}: error: {}\n", args.path, aot.error().message);
+    return std::nullopt;
   }
-  std::optional<BuiltCell> built = load_cell(args);
-  if (!built) return std::nullopt;
-  if (with_ast) lowered.checked = std::move(built->checked);
-  lowered.graph = std::move(built->graph);
-  if (last >= Stage::Llvm) {
-    if (options.name.empty()) options.name = lowered.graph->cell_name;
-    want_text(last, options);
-    CompileError error;
-    lowered.aot = compile_ahead_of_time(*lowered.graph, options, error);
-    if (!lowered.aot && error.kind == CompileError::Kind::Cell) {
-      std::cerr << fmt::format("{}: error: {}\n", args.path, error.message);
-      return std::nullopt;
-    }
-    if (!lowered.aot) throw UsageError{fmt::format("cannot compile '{}': {}", args.path, error.message)};
-  }
+  if (!aot) throw UsageError{fmt::format("cannot compile '{}': {}", args.path, aot.error().message)};
+  if (diagnostics.has_errors()) return std::nullopt;
+  lowered.aot = std::move(*aot);
   return lowered;
-}
-
-std::string stage_text(Stage stage, const Lowered& lowered) {
-  switch (stage) {
-    case Stage::Ast: return print_ast(lowered.checked->ast);
-    case Stage::Ir: return print_graph(*lowered.graph);
-    case Stage::Grad:
-      return print_backward_equations(*lowered.graph,
-                                      lowered.aot ? lowered.aot->layout.backward : differentiate(*lowered.graph));
-    case Stage::Llvm: return lowered.aot->llvm_ir;
-    case Stage::LlvmOpt: return lowered.aot->llvm_ir_optimized;
-    case Stage::Asm: return lowered.aot->assembly;
-  }
-  return {};
 }
 
 }  // namespace rnnc::cli

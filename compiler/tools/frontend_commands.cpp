@@ -37,9 +37,9 @@ Command add_ir_command(CLI::App& app) {
             Stage stage = parse_stage(options->emit);
             AotOptions aot;
             aot.target = options->target;
-            std::optional<Lowered> lowered = lower(options->cell, stage, false, aot);
+            std::optional<Lowered> lowered = lower(options->cell, {stage}, aot, /*to_object=*/false);
             if (!lowered) return kExitFailure;
-            std::cout << stage_text(stage, *lowered);
+            std::cout << lowered->texts.at(stage);
             return 0;
           }};
 }

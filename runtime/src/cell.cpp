@@ -28,13 +28,49 @@ bool Tape::recorded() const { return data_ && data_->steps >= 0; }
 
 namespace {
 
-// The RowBuffer and pointer arrays of one kernel call.
-struct ForwardBuffers {
-  std::vector<RowBuffer> sources;
-  std::vector<const float*> initial_states;
-  std::vector<float*> final_states;
-  std::vector<RowBuffer> sinks;
+// The buffers of one kernel call that ArgumentBinding's regions name; an
+// adjoint not given is null and reads zeros.
+struct CallRegions {
+  std::vector<const float*> inputs, initial_states, output_adjoints, final_state_adjoints;
+  std::vector<float*> outputs, final_states, input_adjoints, initial_state_adjoints;
+  float* saved_rows = nullptr;  // the workspace's saved region
+  float* state_rows = nullptr;  // and its state region
+  std::int64_t batch = 0;
+  float* zeros = nullptr;
 };
+
+// Where `binding` points in this call.
+RowBuffer bind(const ArgumentBinding& binding, const CallRegions& regions) {
+  using Region = ArgumentBinding::Region;
+  const std::size_t i = std::size_t(binding.index);
+  auto caller = [&](const auto& buffers) { return RowBuffer{const_cast<float*>(buffers[i]), binding.row_stride}; };
+  auto given_or_zeros = [&](const std::vector<const float*>& buffers) {
+    return buffers[i] ? caller(buffers) : RowBuffer{regions.zeros, 0};
+  };
+  switch (binding.region) {
+    case Region::Input: return caller(regions.inputs);
+    case Region::Output: return caller(regions.outputs);
+    case Region::InputAdjoint: return caller(regions.input_adjoints);
+    case Region::OutputAdjoint: return given_or_zeros(regions.output_adjoints);
+    case Region::InitialState: return caller(regions.initial_states);
+    case Region::FinalState: return caller(regions.final_states);
+    case Region::FinalStateAdjoint: return given_or_zeros(regions.final_state_adjoints);
+    case Region::InitialStateAdjoint: return caller(regions.initial_state_adjoints);
+    case Region::Saved: return {regions.saved_rows + binding.offset, binding.row_stride};
+    case Region::States:
+      return {regions.state_rows + binding.step * regions.batch * binding.row_stride + binding.offset,
+              binding.row_stride};
+  }
+  return {nullptr, 0};
+}
+
+// Null for an empty span (an adjoint not given), else its data.
+template <class Span>
+auto optional_pointers(const std::vector<Span>& buffers, std::size_t count) {
+  std::vector<const float*> result(count, nullptr);
+  for (std::size_t i = 0; i < buffers.size(); ++i) result[i] = buffers[i].empty() ? nullptr : buffers[i].data();
+  return result;
+}
 
 }  // namespace
 
@@ -49,8 +85,9 @@ struct Cell::State {
   int threads = 1;
   std::atomic<bool> busy = false;  // a call is running (see ExclusiveUse)
 
-  // Packs the weights if they changed, then runs the kernel.
-  void run(const Kernel& kernel, std::int64_t steps, std::int64_t batch, const ForwardBuffers& buffers,
+  // Packs the weights if they changed, then runs the kernel on the buffers
+  // its arguments table binds in `regions`.
+  void run(const Kernel& kernel, std::int64_t steps, std::int64_t batch, const CallRegions& regions,
            std::vector<float*> gradient_buffers);
 };
 
@@ -113,14 +150,14 @@ std::shared_ptr<const CompiledCell> compile_cached(const SourceFile& file, const
   }
   std::lock_guard compiling(entry->compiling);
   if (auto cached = entry->compiled.lock()) return cached;
-  CompileError error;
-  std::shared_ptr<const CompiledCell> compiled = CompiledCell::compile(graph, target, error);
-  if (!compiled && error.kind == CompileError::Kind::Cell) {
-    throw CellError(fmt::format("{}: error: {}\n", file.name, error.message));  // as its diagnostics read
+  Expected<std::unique_ptr<CompiledCell>> compiled = CompiledCell::compile(graph, target);
+  if (!compiled && compiled.error().kind == CompileError::Kind::Cell) {
+    throw CellError(fmt::format("{}: error: {}\n", file.name, compiled.error().message));  // as its diagnostics read
   }
-  require(compiled != nullptr, "cannot compile '" + file.name + "': " + error.message);
-  entry->compiled = compiled;
-  return compiled;
+  require(bool(compiled), "cannot compile '" + file.name + "': " + (compiled ? "" : compiled.error().message));
+  std::shared_ptr<const CompiledCell> shared = std::move(*compiled);
+  entry->compiled = shared;
+  return shared;
 }
 
 // Marks a Cell busy for one call; a second thread that calls into the same
@@ -216,9 +253,8 @@ void Cell::zero_gradients() {
 
 namespace {
 
-// Checks a forward call and lays out its buffers for the kernel: sources
-// are the inputs, the first sinks are the outputs.
-ForwardBuffers forward_buffers(const CompiledCell& compiled, const ForwardArgs& args) {
+// Checks a forward call; the regions of its caller's buffers.
+CallRegions forward_regions(const CompiledCell& compiled, const ForwardArgs& args) {
   const Graph& graph = compiled.forward_graph();
   require(args.steps >= 0 && args.batch >= 0, "steps and batch must not be negative");
   require(args.steps <= kMaxExtent && args.batch <= kMaxExtent, "steps or batch too large");
@@ -235,21 +271,18 @@ ForwardBuffers forward_buffers(const CompiledCell& compiled, const ForwardArgs& 
   require_buffers(args.initial_states, graph.states.size(), state_sizes, "initial state");
   require_buffers(args.outputs, graph.outputs.size(), output_sizes, "output");
   require_buffers(args.final_states, graph.states.size(), state_sizes, "final state");
-  ForwardBuffers buffers;
-  for (std::size_t i = 0; i < graph.inputs.size(); ++i) {
-    buffers.sources.push_back({const_cast<float*>(args.inputs[i].data()), length_of(graph.inputs[i].shape)});
-  }
-  buffers.initial_states = pointers(args.initial_states);
-  for (const auto& state : args.final_states) buffers.final_states.push_back(state.data());
-  for (std::size_t o = 0; o < graph.outputs.size(); ++o) {
-    buffers.sinks.push_back({args.outputs[o].data(), length_of(graph.node(graph.outputs[o].node).shape)});
-  }
-  return buffers;
+  CallRegions regions;
+  regions.inputs = pointers(args.inputs);
+  regions.initial_states = pointers(args.initial_states);
+  for (const auto& output : args.outputs) regions.outputs.push_back(output.data());
+  for (const auto& state : args.final_states) regions.final_states.push_back(state.data());
+  regions.batch = args.batch;
+  return regions;
 }
 
 }  // namespace
 
-void Cell::State::run(const Kernel& kernel, std::int64_t steps, std::int64_t batch, const ForwardBuffers& buffers,
+void Cell::State::run(const Kernel& kernel, std::int64_t steps, std::int64_t batch, const CallRegions& regions,
                       std::vector<float*> gradient_buffers) {
   std::vector<float*> params;
   for (auto& param : parameters) params.push_back(param.data());
@@ -258,10 +291,20 @@ void Cell::State::run(const Kernel& kernel, std::int64_t steps, std::int64_t bat
     compiled->pack_weights()(params.data(), packed_weights.data());
     weights_packed = true;
   }
+  std::vector<RowBuffer> sources, sinks;
+  std::vector<const float*> initial_states;
+  std::vector<float*> final_states;
+  for (const ArgumentBinding& binding : kernel.arguments.sources) sources.push_back(bind(binding, regions));
+  for (const ArgumentBinding& binding : kernel.arguments.initial_states) {
+    initial_states.push_back(bind(binding, regions).data);
+  }
+  for (const ArgumentBinding& binding : kernel.arguments.final_states) {
+    final_states.push_back(bind(binding, regions).data);
+  }
+  for (const ArgumentBinding& binding : kernel.arguments.sinks) sinks.push_back(bind(binding, regions));
   scratch.resize(std::size_t(kernel.plan.scratch_floats(steps, batch)));
-  kernel.function(steps, batch, buffers.sources.data(), buffers.initial_states.data(), buffers.final_states.data(),
-                  buffers.sinks.data(), params.data(), gradient_buffers.data(), packed_weights.data(), scratch.data(),
-                  threads);
+  kernel.function(steps, batch, sources.data(), initial_states.data(), final_states.data(), sinks.data(),
+                  params.data(), gradient_buffers.data(), packed_weights.data(), scratch.data(), threads);
 }
 
 void Cell::set_threads(int threads) {
@@ -272,8 +315,7 @@ void Cell::set_threads(int threads) {
 
 void Cell::forward_inference(const ForwardArgs& args) {
   ExclusiveUse use(state_->busy);
-  ForwardBuffers buffers = forward_buffers(compiled(), args);
-  state_->run(compiled().forward_inference(), args.steps, args.batch, buffers, {});
+  state_->run(compiled().forward_inference(), args.steps, args.batch, forward_regions(compiled(), args), {});
 }
 
 void Cell::forward_training(const ForwardArgs& args) { forward_training(args, state_->tape); }
@@ -285,23 +327,21 @@ void Cell::forward_training(const ForwardArgs& args, Tape& tape) {
   recording.steps = -1;  // until the kernel has run
   const Graph& forward = graph();
   const WorkspaceLayout& layout = compiled().workspace();
-  ForwardBuffers buffers = forward_buffers(compiled(), args);
+  CallRegions regions = forward_regions(compiled(), args);
   // Every float of it is written below or by the kernel: no need to clear it.
   recording.workspace.resize(std::size_t(layout.floats(args.steps, args.batch)));
-  float* saved = recording.workspace.data();
-  float* state_rows = saved + args.steps * args.batch * layout.saved_floats;
-  for (std::int64_t offset : layout.saved_offsets) buffers.sinks.push_back({saved + offset, layout.saved_floats});
+  regions.saved_rows = recording.workspace.data();
+  regions.state_rows = regions.saved_rows + args.steps * args.batch * layout.saved_floats;
   // Row 0 of the state region holds the initial states; the kernel writes
-  // the states after each step into rows 1..T (sinks start one step later).
+  // the states after each step into rows 1..T.
   for (std::size_t s = 0; s < forward.states.size(); ++s) {
     std::int64_t length = length_of(forward.states[s].shape);
     for (std::int64_t b = 0; b < args.batch; ++b) {
       std::copy_n(args.initial_states[s].data() + b * length, length,
-                  state_rows + b * layout.state_floats + layout.state_offsets[s]);
+                  regions.state_rows + b * layout.state_floats + layout.state_offsets[s]);
     }
-    buffers.sinks.push_back({state_rows + args.batch * layout.state_floats + layout.state_offsets[s], layout.state_floats});
   }
-  state_->run(compiled().forward_training(), args.steps, args.batch, buffers, {});
+  state_->run(compiled().forward_training(), args.steps, args.batch, regions, {});
   recording.compiled = state_->compiled.get();
   recording.steps = args.steps;
   recording.batch = args.batch;
@@ -333,49 +373,20 @@ void Cell::backward(const Tape& tape, const BackwardArgs& args) {
   for (const Symbol& input : step.graph.inputs) widest = std::max(widest, length_of(input.shape));
   for (std::int64_t size : state_sizes) widest = std::max(widest, size);
   state_->zeros.assign(std::size_t(widest), 0.0f);
-  float* zeros = state_->zeros.data();
 
-  float* saved = const_cast<float*>(recording.workspace.data());
-  float* state_rows = saved + rows * layout.saved_floats;
-  ForwardBuffers buffers;
-  for (std::size_t i = 0; i < step.graph.inputs.size(); ++i) {
-    const BackwardInputSource& source = step.input_sources[i];
-    std::size_t index = std::size_t(source.index);
-    switch (source.kind) {
-      case BackwardInputSource::Kind::Saved: {
-        auto position = std::find(step.plan.saved.begin(), step.plan.saved.end(), source.index) - step.plan.saved.begin();
-        buffers.sources.push_back({saved + layout.saved_offsets[std::size_t(position)], layout.saved_floats});
-        break;
-      }
-      case BackwardInputSource::Kind::ForwardInput:
-        buffers.sources.push_back({const_cast<float*>(recording.inputs[index]), length_of(forward.inputs[index].shape)});
-        break;
-      case BackwardInputSource::Kind::PreviousState:
-        buffers.sources.push_back({state_rows + layout.state_offsets[index], layout.state_floats});
-        break;
-      case BackwardInputSource::Kind::NextState:
-        buffers.sources.push_back({state_rows + batch * layout.state_floats + layout.state_offsets[index], layout.state_floats});
-        break;
-      case BackwardInputSource::Kind::OutputAdjoint: {
-        bool given = !args.output_adjoints.empty() && !args.output_adjoints[index].empty();
-        std::int64_t length = length_of(forward.node(forward.outputs[index].node).shape);
-        buffers.sources.push_back(given ? RowBuffer{const_cast<float*>(args.output_adjoints[index].data()), length}
-                                        : RowBuffer{zeros, 0});
-        break;
-      }
-    }
-  }
-  for (std::size_t s = 0; s < forward.states.size(); ++s) {
-    bool given = !args.final_state_adjoints.empty() && !args.final_state_adjoints[s].empty();
-    buffers.initial_states.push_back(given ? args.final_state_adjoints[s].data() : zeros);
-    buffers.final_states.push_back(args.initial_state_adjoints[s].data());
-  }
-  for (std::size_t i = 0; i < forward.inputs.size(); ++i) {
-    buffers.sinks.push_back({args.input_adjoints[i].data(), length_of(forward.inputs[i].shape)});
-  }
+  CallRegions regions;
+  regions.inputs = recording.inputs;
+  regions.output_adjoints = optional_pointers(args.output_adjoints, forward.outputs.size());
+  regions.final_state_adjoints = optional_pointers(args.final_state_adjoints, forward.states.size());
+  for (const auto& adjoint : args.input_adjoints) regions.input_adjoints.push_back(adjoint.data());
+  for (const auto& adjoint : args.initial_state_adjoints) regions.initial_state_adjoints.push_back(adjoint.data());
+  regions.saved_rows = const_cast<float*>(recording.workspace.data());
+  regions.state_rows = regions.saved_rows + rows * layout.saved_floats;
+  regions.batch = batch;
+  regions.zeros = state_->zeros.data();
   std::vector<float*> gradients;
   for (auto& gradient : state_->gradients) gradients.push_back(gradient.data());
-  state_->run(compiled().backward(), steps, batch, buffers, std::move(gradients));
+  state_->run(compiled().backward(), steps, batch, regions, std::move(gradients));
 }
 
 }  // namespace rnnc

@@ -8,6 +8,7 @@
 
 #include "rnnc/jit.h"
 #include "rnnc/kernel_layout.h"
+#include "rnnc/pipeline.h"
 
 namespace rnnc {
 
@@ -15,10 +16,10 @@ struct AotOptions {
   TargetOptions target;
   // A C identifier: the header's functions are NAME_forward_inference and
   // so on, the object's kernels NAME_kernel_forward_inference and so on.
+  // Empty: the cell's name.
   std::string name;
-  // Also produce these texts (for --emit): the LLVM IR before and after
-  // optimization, the assembly.
-  bool llvm_ir = false, llvm_ir_optimized = false, assembly = false;
+  // Watches (or stops) the pipeline's stages, as --emit does.
+  StageHook hook;
 };
 
 struct AotCell {
@@ -26,14 +27,15 @@ struct AotCell {
   std::string name;
   std::string cpu, features;  // what the code was generated for
   std::string object;         // an ELF relocatable object, position independent
-  std::string llvm_ir, llvm_ir_optimized, assembly;  // when asked for
 };
 
 // The kernel symbols of an ahead-of-time cell named `name`.
 std::string aot_kernel_prefix(const std::string& name);
 
-// Nullopt with `error` set when it cannot (see CompileError).
-std::optional<AotCell> compile_ahead_of_time(const Graph& forward, const AotOptions& options, CompileError& error);
+// Runs the pipeline (rnnc/pipeline.h) to an object file. Nullopt when the
+// cell has errors (reported to the input's diagnostics) or the hook stopped
+// the pipeline before the end.
+Expected<std::optional<AotCell>> compile_ahead_of_time(const PipelineInput& input, const AotOptions& options);
 
 // The C header of a compiled cell (see c_header.cpp for what it holds).
 std::string c_header(const AotCell& cell);

@@ -1,6 +1,6 @@
-// The front end as one linear script: parse -> check -> resolve dimensions
-// -> lower -> bind -> simplify. Each stage is a free function in its own
-// file; this header strings them together for tools and tests.
+// The front end for tools and tests: parse and check a cell, or build its
+// bound IR through the pipeline (rnnc/pipeline.h). Each stage is a free
+// function in its own file.
 #pragma once
 
 #include <cstdint>
@@ -20,17 +20,10 @@ using DimensionArgs = std::vector<std::pair<std::string, std::int64_t>>;
 // Parses and checks a cell; nullopt when there were errors.
 std::optional<CheckedCell> parse_and_check(const SourceFile& file, DiagnosticEngine& diagnostics);
 
-// The checked cell and the simplified IR of the cell with its dimensions
-// bound; nullopt when the cell or the binding has errors, or the bound cell
-// exceeds the bounds of rnnc/cell_bounds.h (all reported to `diagnostics`).
-struct BuiltCell {
-  CheckedCell checked;
-  Graph graph;
-};
-std::optional<BuiltCell> build_cell(const SourceFile& file, const DimensionArgs& dimensions,
-                                    DiagnosticEngine& diagnostics);
-
-// build_cell's IR alone.
+// The simplified IR of the cell with its dimensions bound (the front end
+// of rnnc/pipeline.h); nullopt when the cell or the binding has errors, or
+// the bound cell exceeds the bounds of rnnc/cell_bounds.h (all reported to
+// `diagnostics`).
 std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics);
 
 // Reads a file; nullopt with `error` set when it cannot be read.

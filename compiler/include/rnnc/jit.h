@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rnnc/autodiff.h"
+#include "rnnc/expected.h"
 #include "rnnc/ir.h"
 #include "rnnc/kernel_abi.h"
 #include "rnnc/kernel_plan.h"
@@ -19,21 +20,15 @@ namespace rnnc {
 struct Kernel {
   SequenceKernel function = nullptr;
   SequencePlan plan;
-};
-
-// Why kernels could not be made: LLVM rejected the target (a usage error),
-// or the bound cell exceeds the bounds of rnnc/cell_bounds.h (an error in
-// the cell, like its diagnostics).
-struct CompileError {
-  enum class Kind { Target, Cell } kind = Kind::Target;
-  std::string message;
+  KernelArguments arguments;  // what each argument points at
 };
 
 class CompiledCell {
  public:
-  // Differentiates, generates, optimizes (O3 for the target) and JIT-compiles
-  // the kernels. Returns nullptr with `error` set when it cannot.
-  static std::unique_ptr<CompiledCell> compile(const Graph& forward, const TargetOptions& target, CompileError& error);
+  // Runs the pipeline (rnnc/pipeline.h) from the bound IR to JIT-compiled
+  // kernels: differentiates, plans, generates, optimizes (O3 for the
+  // target) and links them in this process.
+  static Expected<std::unique_ptr<CompiledCell>> compile(const Graph& forward, const TargetOptions& target);
   ~CompiledCell();
 
   const Graph& forward_graph() const;

@@ -24,6 +24,8 @@ struct KernelLayout {
   BackwardStep backward;
   WorkspaceLayout workspace;
   SequencePlan inference, training, backward_kernel;
+  // What each kernel's arguments point at.
+  KernelArguments inference_arguments, training_arguments, backward_arguments;
   // The blocking of every GEMM (its panel width is the unit threads share a
   // step's products by), and the packed weights they read.
   GemmSchedule schedule;
@@ -39,6 +41,17 @@ KernelLayout plan_kernels(const Graph& forward, const GemmSchedule& schedule,
 
 // Where forward training stores what the backward kernel reads.
 WorkspaceLayout workspace_layout(const Graph& forward, const BackwardStep& backward);
+
+// The argument tables of the three kernels (see ArgumentBinding). Forward
+// inference: sources the inputs, sinks the outputs. Forward training: also
+// sinks for the saved values and, one step later, the states (row 0 of the
+// state region is the caller's to fill). Backward: sources the backward
+// step's inputs, states the adjoints, sinks the input adjoints.
+KernelArguments inference_arguments(const Graph& forward);
+KernelArguments training_arguments(const Graph& forward, const BackwardStep& backward,
+                                   const WorkspaceLayout& workspace);
+KernelArguments backward_arguments(const Graph& forward, const BackwardStep& backward,
+                                   const WorkspaceLayout& workspace);
 
 // The most floats per row (t·B + b) of any buffer the kernels read or
 // write: the workspace, each kernel's scratch (what grows with steps·batch),

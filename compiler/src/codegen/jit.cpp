@@ -1,10 +1,12 @@
 #include "rnnc/jit.h"
 
-#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <tuple>
+
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 
-#include "codegen/kernel_module.h"
+#include "codegen/llvm_backend.h"
 #include "codegen/target.h"
+#include "rnnc/pipeline.h"
 
 namespace rnnc {
 
@@ -33,50 +35,32 @@ std::vector<std::string> CompiledCell::missing_host_features() const {
   return missing_on_host(impl_->layout.required_features);
 }
 
-std::unique_ptr<CompiledCell> CompiledCell::compile(const Graph& forward, const TargetOptions& target,
-                                                    CompileError& error) {
-  auto fail = [&](llvm::Error llvm_error, CompileError::Kind kind = CompileError::Kind::Target) {
-    error = {kind, llvm::toString(std::move(llvm_error))};
-    return std::unique_ptr<CompiledCell>();
-  };
-  auto builder = make_target_builder(target);
-  if (!builder) return fail(builder.takeError());
-  auto machine = builder->createTargetMachine();
-  if (!machine) return fail(machine.takeError());
-
-  const KernelSymbols symbols("rnnc");
-  auto module = build_kernel_module(forward, **machine, symbols);
-  if (!module) return fail(module.takeError(), CompileError::Kind::Cell);
-  KernelModule& built = *module;
+Expected<std::unique_ptr<CompiledCell>> CompiledCell::compile(const Graph& forward, const TargetOptions& target) {
+  Expected<std::unique_ptr<LlvmBackend>> backend = LlvmBackend::create(target, LlvmBackend::Output::Jit, "rnnc");
+  if (!backend) return backend.error();
+  PipelineInput input;
+  input.ir = &forward;
+  Expected<PipelineResult> result = run_pipeline(input, backend->get());
+  if (!result) return result.error();
   auto impl = std::make_unique<Impl>();
-  impl->layout = std::move(built.layout);
-  impl->inference.plan = impl->layout.inference;
-  impl->training.plan = impl->layout.training;
-  impl->backward_kernel.plan = impl->layout.backward_kernel;
-
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*builder)).create();
-  if (!jit) return fail(jit.takeError());
-  // LLVM may turn copy loops into memcpy or memset: resolve those in this
-  // process.
-  auto generator =
-      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess((*jit)->getDataLayout().getGlobalPrefix());
-  if (!generator) return fail(generator.takeError());
-  (*jit)->getMainJITDylib().addGenerator(std::move(*generator));
-  if (llvm::Error add =
-          (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(built.module), std::move(built.context)))) {
-    return fail(std::move(add));
+  impl->layout = std::move(*result->layout);
+  impl->jit = (*backend)->take_jit();
+  const KernelSymbols& symbols = (*backend)->symbols();
+  auto lookup = [&](const std::string& symbol) -> llvm::Expected<llvm::orc::ExecutorAddr> {
+    return impl->jit->lookup(symbol);
+  };
+  const KernelLayout& layout = impl->layout;
+  for (auto [kernel, symbol, plan, arguments] :
+       {std::tuple{&impl->inference, &symbols.inference, &layout.inference, &layout.inference_arguments},
+        std::tuple{&impl->training, &symbols.training, &layout.training, &layout.training_arguments},
+        std::tuple{&impl->backward_kernel, &symbols.backward, &layout.backward_kernel, &layout.backward_arguments}}) {
+    auto address = lookup(*symbol);
+    if (!address) return CompileError{CompileError::Kind::Target, llvm::toString(address.takeError())};
+    *kernel = {address->toPtr<SequenceKernel>(), *plan, *arguments};
   }
-  for (auto [kernel, symbol] :
-       {std::pair{&impl->inference, &symbols.inference}, std::pair{&impl->training, &symbols.training},
-        std::pair{&impl->backward_kernel, &symbols.backward}}) {
-    auto address = (*jit)->lookup(*symbol);
-    if (!address) return fail(address.takeError());
-    kernel->function = address->toPtr<SequenceKernel>();
-  }
-  auto pack = (*jit)->lookup(symbols.pack);
-  if (!pack) return fail(pack.takeError());
+  auto pack = lookup(symbols.pack);
+  if (!pack) return CompileError{CompileError::Kind::Target, llvm::toString(pack.takeError())};
   impl->pack = pack->toPtr<PackKernel>();
-  impl->jit = std::move(*jit);
   return std::unique_ptr<CompiledCell>(new CompiledCell(std::move(impl)));
 }
 
