@@ -170,10 +170,9 @@ void bench_pass(benchmark::State& state, CellKind cell, Pass pass, Impl impl) {
 // makes the text, and so the runtime's cache key, new.
 void bench_compile(benchmark::State& state, CellKind cell) {
   const std::int64_t H = state.range(0);
-  std::string error;
-  const std::optional<rnnc::SourceFile> file = rnnc::read_source_file(cell_path(cell), error);
+  auto file = rnnc::read_source_file(cell_path(cell));
   if (!file) {
-    state.SkipWithError(error.c_str());
+    state.SkipWithError(file.error().message.c_str());
     return;
   }
   std::int64_t serial = 0;

@@ -14,8 +14,7 @@ TEST_CASE("every dsl/*.cell checks without errors or warnings", "[dsl]") {
   std::vector<std::string> paths = shipped_cells();
   REQUIRE(paths.size() >= 9);
   for (const std::string& path : paths) {
-    std::string error;
-    std::optional<rnnc::SourceFile> file = rnnc::read_source_file(path, error);
+    auto file = rnnc::read_source_file(path);
     REQUIRE(file);
     rnnc::DiagnosticEngine diagnostics(*file);
     std::optional<rnnc::CheckedCell> cell = rnnc::parse_and_check(*file, diagnostics);
@@ -29,8 +28,7 @@ TEST_CASE("every dsl/*.cell checks without errors or warnings", "[dsl]") {
 
 TEST_CASE("every dsl/*.cell builds IR and runs for odd shapes", "[dsl]") {
   for (const std::string& path : shipped_cells()) {
-    std::string error;
-    std::optional<rnnc::SourceFile> file = rnnc::read_source_file(path, error);
+    auto file = rnnc::read_source_file(path);
     REQUIRE(file);
     for (std::int64_t extent : {1, 3, 7}) {
       rnnc::DimensionArgs dims = rnnc::testing::distinct_dimensions(path, extent);

@@ -93,8 +93,7 @@ void verify_unit_blocks(const rnnc::TargetOptions& target) {
 // Whether the host runs it or not, a level's kernels are built for it.
 void check_level_assembly(const IsaLevel& level) {
   const std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm.cell";
-  std::string read_error;
-  std::optional<rnnc::SourceFile> file = rnnc::read_source_file(path, read_error);
+  auto file = rnnc::read_source_file(path);
   REQUIRE(file);
   rnnc::Graph graph = rnnc::testing::ir_of(*file, all_dimensions(path, 40));
   // The hook sees every stage from the IR on, in order, and prints only

@@ -49,8 +49,7 @@ TEST_CASE("kernel plan: products of different matrices with one operand are merg
 
 TEST_CASE("kernel plan: the per-gate LSTM's eight products are two GEMMs, its backward's are merged too", "[plan]") {
   std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm_per_gate.cell";
-  std::string error;
-  rnnc::Graph graph = rnnc::testing::ir_of(*rnnc::read_source_file(path, error), {{"I", 4}, {"H", 6}});
+  rnnc::Graph graph = rnnc::testing::ir_of(*rnnc::read_source_file(path), {{"I", 4}, {"H", 6}});
   rnnc::SequencePlan forward = plan_of(graph, {graph.outputs[0].node});
   REQUIRE(forward.product_groups.size() == 2);
   CHECK(forward.product_groups[0].size() == 4);
@@ -112,9 +111,8 @@ TEST_CASE("kernel plan: the LSTM's backward keeps no derivative factor for all r
   // Before the rule above, i (1 - i) and the like were hoisted: 5H more
   // floats per row written and read back.
   std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm.cell";
-  std::string error;
   const std::int64_t I = 4, H = 6;
-  rnnc::Graph graph = rnnc::testing::ir_of(*rnnc::read_source_file(path, error), {{"I", I}, {"H", H}});
+  rnnc::Graph graph = rnnc::testing::ir_of(*rnnc::read_source_file(path), {{"I", I}, {"H", H}});
   rnnc::BackwardStep backward = rnnc::differentiate(graph);
   rnnc::SequencePlan reverse = plan_of(backward.graph, {}, rnnc::TimeDirection::Backward);
   // The gate adjoints (4H), read by the products after the loop, and the
@@ -131,8 +129,7 @@ TEST_CASE("kernel plan: the step period (blocks of hidden units) of the shipped 
       {"rnn", H}, {"lstm", H}, {"gru", H}, {"peephole_lstm", H}, {"lstm_per_gate", H}, {"time_lstm", H},
       {"layernorm_lstm", 0}, {"gru_classic", 0}, {"lstm_projection", 0}, {"cifg_lstm", 0}};
   for (const auto& [name, unit] : expected) {
-    std::string error;
-    auto source = rnnc::read_source_file(std::string(RNNC_SOURCE_DIR) + "/dsl/" + name + ".cell", error);
+    auto source = rnnc::read_source_file(std::string(RNNC_SOURCE_DIR) + "/dsl/" + name + ".cell");
     REQUIRE(source);
     rnnc::DimensionArgs dimensions = {{"I", 5}, {"H", H}};
     if (name == "lstm_projection") dimensions.push_back({"P", 8});
@@ -144,8 +141,7 @@ TEST_CASE("kernel plan: the step period (blocks of hidden units) of the shipped 
 }
 
 TEST_CASE("kernel plan: the products' packed weights and the schedule's choices are in the plan", "[plan]") {
-  std::string error;
-  auto source = rnnc::read_source_file(std::string(RNNC_SOURCE_DIR) + "/dsl/lstm_per_gate.cell", error);
+  auto source = rnnc::read_source_file(std::string(RNNC_SOURCE_DIR) + "/dsl/lstm_per_gate.cell");
   REQUIRE(source);
   const std::int64_t I = 40, H = 64;
   rnnc::Graph graph = rnnc::testing::ir_of(*source, {{"I", I}, {"H", H}});

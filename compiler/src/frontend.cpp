@@ -29,18 +29,12 @@ std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimen
   return result ? std::move(result->forward) : std::nullopt;
 }
 
-std::optional<SourceFile> read_source_file(const std::string& path, std::string& error) {
+Expected<SourceFile, ReadError> read_source_file(const std::string& path) {
   std::ifstream stream(path, std::ios::binary);
-  if (!stream) {
-    error = fmt::format("cannot open '{}': {}", path, std::strerror(errno));
-    return std::nullopt;
-  }
+  if (!stream) return ReadError{fmt::format("cannot open '{}': {}", path, std::strerror(errno))};
   std::ostringstream text;
   text << stream.rdbuf();
-  if (stream.bad()) {
-    error = fmt::format("cannot read '{}'", path);
-    return std::nullopt;
-  }
+  if (stream.bad()) return ReadError{fmt::format("cannot read '{}'", path)};
   return SourceFile{path, text.str()};
 }
 

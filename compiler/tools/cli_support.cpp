@@ -46,9 +46,8 @@ DimensionArgs parse_dimension_args(const std::vector<std::string>& args) {
 
 SourceFile load_source(const std::string& path) {
   if (std::filesystem::is_directory(path)) throw UsageError{fmt::format("'{}' is a directory, not a .cell file", path)};
-  std::string error;
-  std::optional<SourceFile> file = read_source_file(path, error);
-  if (!file) throw UsageError{error};
+  auto file = read_source_file(path);
+  if (!file) throw UsageError{file.error().message};
   return *file;
 }
 

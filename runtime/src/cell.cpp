@@ -200,9 +200,8 @@ Cell::Cell(const SourceFile& file, const DimensionArgs& dimensions, const Target
 }
 
 Cell Cell::from_file(const std::string& path, const DimensionArgs& dimensions, const TargetOptions& target) {
-  std::string error;
-  std::optional<SourceFile> file = read_source_file(path, error);
-  require(file.has_value(), error);
+  auto file = read_source_file(path);
+  require(bool(file), file ? "" : file.error().message);
   return Cell(*file, dimensions, target);
 }
 

@@ -19,9 +19,8 @@ void append(StateList& to, const StateList& from) { to.insert(to.end(), from.beg
 }  // namespace
 
 CellSpec CellSpec::from_file(const std::string& path, DimensionArgs dimensions, std::string input_dimension) {
-  std::string error;
-  std::optional<SourceFile> file = read_source_file(path, error);
-  if (!file) throw RuntimeError(error);
+  auto file = read_source_file(path);
+  if (!file) throw RuntimeError(file.error().message);
   return {std::move(*file), std::move(dimensions), std::move(input_dimension)};
 }
 

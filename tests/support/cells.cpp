@@ -20,8 +20,7 @@ std::vector<std::string> shipped_cells() {
 namespace {
 
 std::vector<std::string> dimension_names(const std::string& path) {
-  std::string error;
-  std::optional<SourceFile> file = read_source_file(path, error);
+  auto file = read_source_file(path);
   REQUIRE(file);
   DiagnosticEngine diagnostics(*file);
   std::optional<CheckedCell> checked = parse_and_check(*file, diagnostics);

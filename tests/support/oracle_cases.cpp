@@ -39,9 +39,7 @@ std::string describe(const RnnSizes& sizes) {
 }
 
 rnnc::Graph load_cell(const std::string& file_name, const RnnSizes& sizes) {
-  std::string error;
-  auto source = rnnc::read_source_file(std::string(RNNC_SOURCE_DIR) + "/dsl/" + file_name, error);
-  INFO(error);
+  auto source = rnnc::read_source_file(std::string(RNNC_SOURCE_DIR) + "/dsl/" + file_name);
   REQUIRE(source);
   rnnc::DimensionArgs dimensions = {{"I", sizes.input}, {"H", sizes.hidden}};
   if (sizes.projection > 0) dimensions.emplace_back("P", sizes.projection);

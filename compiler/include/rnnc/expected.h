@@ -1,4 +1,5 @@
-// The result of compiling: what was made, or why it could not be made.
+// The result of a step that can fail at an edge of the compiler (reading a
+// file, compiling): what was made, or why it could not be.
 // No LLVM header is included here.
 #pragma once
 
@@ -18,27 +19,32 @@ struct CompileError {
   std::string message;
 };
 
-// A T, or the CompileError instead of it (std::expected is C++23).
-template <class T>
+// Why a file could not be read: a one-line reason naming it.
+struct ReadError {
+  std::string message;
+};
+
+// A T, or the Error instead of it (std::expected is C++23).
+template <class T, class Error = CompileError>
 class Expected {
  public:
-  Expected(T value) : result_(std::move(value)) {}  // NOLINT: implicit, as std::expected's
-  Expected(CompileError error) : result_(std::move(error)) {}  // NOLINT
+  Expected(T value) : result_(std::move(value)) {}      // NOLINT: implicit, as std::expected's
+  Expected(Error error) : result_(std::move(error)) {}  // NOLINT
 
   explicit operator bool() const { return std::holds_alternative<T>(result_); }
   T& operator*() { return std::get<T>(checked()); }
   T* operator->() { return &std::get<T>(checked()); }
-  const CompileError& error() const {
+  const Error& error() const {
     RNNC_ASSERT(!*this, "the error of a result that has a value");
-    return std::get<CompileError>(result_);
+    return std::get<Error>(result_);
   }
 
  private:
-  std::variant<T, CompileError>& checked() {
+  std::variant<T, Error>& checked() {
     RNNC_ASSERT(bool(*this), "the value of a result that failed: " + error().message);
     return result_;
   }
-  std::variant<T, CompileError> result_;
+  std::variant<T, Error> result_;
 };
 
 }  // namespace rnnc

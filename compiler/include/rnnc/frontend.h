@@ -11,6 +11,7 @@
 
 #include "rnnc/checker.h"
 #include "rnnc/diagnostics.h"
+#include "rnnc/expected.h"
 #include "rnnc/ir.h"
 
 namespace rnnc {
@@ -26,7 +27,7 @@ std::optional<CheckedCell> parse_and_check(const SourceFile& file, DiagnosticEng
 // `diagnostics`).
 std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics);
 
-// Reads a file; nullopt with `error` set when it cannot be read.
-std::optional<SourceFile> read_source_file(const std::string& path, std::string& error);
+// Reads a file.
+Expected<SourceFile, ReadError> read_source_file(const std::string& path);
 
 }  // namespace rnnc
