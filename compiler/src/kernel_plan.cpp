@@ -7,13 +7,12 @@
 
 namespace rnnc {
 
-namespace {
-
-// Follows slices to the value that owns the storage.
 NodeId storage_owner(const Graph& graph, NodeId id) {
   while (graph.node(id).op == Op::Slice) id = graph.node(id).operands[0];
   return id;
 }
+
+namespace {
 
 // Only a product gains from running over all T·B rows at once (one large
 // GEMM); a state-independent pointwise value gains nothing there and costs

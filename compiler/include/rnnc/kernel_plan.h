@@ -108,6 +108,9 @@ struct SequencePlan {
   }
 };
 
+// The value whose storage `id` is: itself, or what its slices view.
+NodeId storage_owner(const Graph& graph, NodeId id);
+
 // Plans a kernel over `graph` that writes the values of `sinks` for every
 // row (outputs, and what a training forward pass saves for the backward
 // one), its time loop running in `direction`, its products multiplied by

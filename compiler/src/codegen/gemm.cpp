@@ -484,9 +484,17 @@ void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Va
                llvm::Value* a_k_stride, llvm::Value* packed, llvm::Value* c_base, llvm::Value* c_stride, std::int64_t n,
                std::int64_t k, bool accumulate, const GemmSchedule& schedule) {
   RNNC_ASSERT(n >= 1 && k >= 1, "GEMM needs n >= 1 and k >= 1");
-  llvm::Function* gemm = gemm_function(*f->getParent(), schedule);
-  b.CreateCall(gemm, {M, a_base, a_stride, a_k_stride, packed, c_base, c_stride, b.getInt64(std::uint64_t(n)),
-                      b.getInt64(std::uint64_t(k)), b.getInt64(1), b.getInt64(0), b.getInt1(accumulate)});
+  RNNC_ASSERT(b.GetInsertBlock()->getParent() == f, "a GEMM call outside the function being emitted");
+  emit_gemm_call(b, schedule,
+                 {M, a_base, a_stride, a_k_stride, packed, c_base, c_stride, b.getInt64(std::uint64_t(n)),
+                  b.getInt64(std::uint64_t(k)), nullptr, nullptr, accumulate});
+}
+
+void emit_gemm_call(llvm::IRBuilder<>& b, const GemmSchedule& schedule, const GemmCall& call) {
+  b.CreateCall(gemm_function(*b.GetInsertBlock()->getModule(), schedule),
+               {call.rows, call.a, call.a_stride, call.a_k_stride, call.packed, call.c, call.c_stride, call.n, call.k,
+                call.segments ? call.segments : b.getInt64(1), call.segment_stride ? call.segment_stride : b.getInt64(0),
+                b.getInt1(call.accumulate)});
 }
 
 }  // namespace rnnc

@@ -105,4 +105,24 @@ void emit_gemm(llvm::IRBuilder<>& b, llvm::Function* f, llvm::Value* M, llvm::Va
 llvm::Function* gemm_pack_function(llvm::Module& module, const GemmSchedule& schedule);
 llvm::Function* gemm_function(llvm::Module& module, const GemmSchedule& schedule);
 
+// The arguments of one call of gemm_function, by name (i64 values but for
+// accumulate). Segments: one range of n columns unless set.
+struct GemmCall {
+  llvm::Value* rows;  // M
+  llvm::Value* a;
+  llvm::Value* a_stride;
+  llvm::Value* a_k_stride;
+  llvm::Value* packed;
+  llvm::Value* c;
+  llvm::Value* c_stride;
+  llvm::Value* n;
+  llvm::Value* k;
+  llvm::Value* segments = nullptr;
+  llvm::Value* segment_stride = nullptr;
+  bool accumulate = false;
+};
+
+// Emits the call at the builder's insertion point.
+void emit_gemm_call(llvm::IRBuilder<>& b, const GemmSchedule& schedule, const GemmCall& call);
+
 }  // namespace rnnc

@@ -6,6 +6,8 @@
 #include <llvm/ADT/StringExtras.h>
 #include <llvm/ADT/StringMap.h>
 #include <llvm/Config/llvm-config.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
@@ -125,6 +127,27 @@ Toolchain describe_toolchain() {
   }
   std::sort(enabled.begin(), enabled.end());
   return {LLVM_VERSION_STRING, llvm::sys::getHostCPUName().str(), llvm::join(enabled, ",")};
+}
+
+llvm::Value* emit_flush_denormals(llvm::IRBuilder<>& b) {
+  llvm::Module* module = b.GetInsertBlock()->getModule();
+  llvm::Value* slot = b.CreateAlloca(b.getInt32Ty());
+  b.CreateCall(llvm::Intrinsic::getDeclaration(module, llvm::Intrinsic::x86_sse_stmxcsr), {slot});
+  llvm::Value* saved = b.CreateLoad(b.getInt32Ty(), slot);
+  b.CreateStore(b.CreateOr(saved, b.getInt32(0x8040)), slot);  // FTZ | DAZ
+  b.CreateCall(llvm::Intrinsic::getDeclaration(module, llvm::Intrinsic::x86_sse_ldmxcsr), {slot});
+  llvm::Value* restore = b.CreateAlloca(b.getInt32Ty());
+  b.CreateStore(saved, restore);
+  return restore;
+}
+
+void emit_restore_float_mode(llvm::IRBuilder<>& b, llvm::Value* saved) {
+  b.CreateCall(llvm::Intrinsic::getDeclaration(b.GetInsertBlock()->getModule(), llvm::Intrinsic::x86_sse_ldmxcsr),
+               {saved});
+}
+
+void emit_spin_hint(llvm::IRBuilder<>& b) {
+  b.CreateCall(llvm::Intrinsic::getDeclaration(b.GetInsertBlock()->getModule(), llvm::Intrinsic::x86_sse2_pause));
 }
 
 }  // namespace rnnc

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Target/TargetMachine.h>
 
@@ -28,6 +29,15 @@ void prepare_module(llvm::Module& module, llvm::TargetMachine& machine);
 
 // verifyModule; aborts with an internal error when the module is broken.
 void verify_module(const llvm::Module& module, const char* stage);
+
+// The x86 instructions generated code needs beyond arithmetic, in one
+// place. Sets flush-to-zero and denormals-are-zero in MXCSR and returns a
+// slot holding the caller's MXCSR, for emit_restore_float_mode at the end:
+// denormals can slow recurrent training by an order of magnitude.
+llvm::Value* emit_flush_denormals(llvm::IRBuilder<>& b);
+void emit_restore_float_mode(llvm::IRBuilder<>& b, llvm::Value* saved);
+// A spin-wait hint (pause) inside a busy-wait loop.
+void emit_spin_hint(llvm::IRBuilder<>& b);
 
 // Runs LLVM's O3 pipeline with the target's cost model.
 void optimize_module(llvm::Module& module, llvm::TargetMachine& machine);

@@ -1,9 +1,7 @@
 #include "codegen/thread_team.h"
 
-#include <llvm/IR/Intrinsics.h>
-#include <llvm/IR/IntrinsicsX86.h>
-
 #include "codegen/loops.h"
+#include "codegen/target.h"
 #include "rnnc/limits.h"
 
 namespace rnnc {
@@ -101,7 +99,7 @@ void ThreadTeam::barrier(llvm::IRBuilder<>& b) const {
   b.SetInsertPoint(spin);
   llvm::PHINode* spins = b.CreatePHI(i64, 2);
   spins->addIncoming(b.getInt64(0), arrive);
-  b.CreateCall(llvm::Intrinsic::getDeclaration(&module_, llvm::Intrinsic::x86_sse2_pause));
+  emit_spin_hint(b);
   llvm::Value* next = b.CreateAdd(spins, b.getInt64(1));
   llvm::BasicBlock* yield = llvm::BasicBlock::Create(context, "barrier_yield", worker_);
   llvm::BasicBlock* look = llvm::BasicBlock::Create(context, "barrier_look", worker_);

@@ -1,0 +1,34 @@
+// The code of one row of a value that is not a matrix product: elementwise
+// math (with vector_math.h's inline transcendentals, so the loops
+// vectorize), broadcasts, concatenations, padding, sums, means and softmax,
+// on values whose addresses the kernel frame (kernel_frame.h) resolved.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <llvm/IR/IRBuilder.h>
+
+#include "rnnc/ir.h"
+
+namespace rnnc {
+
+// Where one value of one row lives: `base` points at its element 0. A
+// constant has no buffer; a length-1 value broadcasts.
+struct Access {
+  llvm::Value* base = nullptr;
+  llvm::Value* constant = nullptr;
+  std::int64_t length = 1;
+};
+
+// Computes `node` for one row into `destination` from its operands: all of
+// its elements, or for an elementwise node (unary, binary, broadcast) the
+// `count` elements from `first` (both null: all).
+void emit_row_values(llvm::IRBuilder<>& b, const Node& node, llvm::Value* destination,
+                     const std::vector<Access>& operands, llvm::Value* first = nullptr, llvm::Value* count = nullptr);
+
+// Copies elements [first, first + count) of `source` to `destination`.
+void emit_copy(llvm::IRBuilder<>& b, const Access& source, llvm::Value* destination, llvm::Value* first,
+               llvm::Value* count);
+
+}  // namespace rnnc
