@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "rnnc/frontend.h"
+#include "rnnc/pipeline.h"
 #include "rnnc/interpreter.h"
 #include "support/cells.h"
 

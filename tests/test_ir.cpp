@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "rnnc/frontend.h"
+#include "rnnc/pipeline.h"
 #include "rnnc/ir_printer.h"
 #include "rnnc/lower.h"
 #include "rnnc/passes.h"

@@ -6,6 +6,7 @@
 
 #include "rnnc/builtins.h"
 #include "rnnc/frontend.h"
+#include "rnnc/pipeline.h"
 #include "rnnc/gradcheck.h"
 #include "support/random_cell.h"
 

@@ -17,6 +17,7 @@
 #include <catch2/catch.hpp>
 
 #include "rnnc/frontend.h"
+#include "rnnc/pipeline.h"
 #include "rnnc/ir.h"
 #include "rnnc/lexer.h"
 

@@ -42,4 +42,10 @@ Expected<PipelineResult> run_pipeline(const PipelineInput& input, KernelBackend*
   return result;
 }
 
+std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics) {
+  // The front end alone: no backend, so the pipeline ends with the IR.
+  Expected<PipelineResult> result = run_pipeline({&file, dimensions, &diagnostics, nullptr}, nullptr);
+  return result ? std::move(result->forward) : std::nullopt;
+}
+
 }  // namespace rnnc

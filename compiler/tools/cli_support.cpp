@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "rnnc/pipeline.h"
+
 namespace rnnc::cli {
 
 void add_cell_args(CLI::App& command, CellArgs& args, bool with_dimensions) {

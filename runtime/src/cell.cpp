@@ -11,6 +11,8 @@
 #include <fmt/ranges.h>
 #include <ranges>
 
+#include "rnnc/pipeline.h"
+
 namespace rnnc {
 
 struct Tape::Data {

@@ -9,6 +9,7 @@
 
 #include "rnnc/autodiff.h"
 #include "rnnc/frontend.h"
+#include "rnnc/pipeline.h"
 #include "rnnc/ir_printer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "rnnc/pipeline.h"
+
 namespace rnnc::testing {
 
 std::vector<std::string> shipped_cells() {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "rnnc/frontend.h"
+#include "rnnc/ir.h"
 
 namespace rnnc::testing {
 

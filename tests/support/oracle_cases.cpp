@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "rnnc/frontend.h"
+#include "rnnc/pipeline.h"
 
 namespace rnnc::testing {
 

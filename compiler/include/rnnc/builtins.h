@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rnnc/ir.h"
+#include "rnnc/ops.h"
 
 namespace rnnc {
 

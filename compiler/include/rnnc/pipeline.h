@@ -63,6 +63,12 @@ struct PipelineResult {
   bool finished = false;               // the backend's finish() ran
 };
 
+// The simplified IR of the cell with its dimensions bound (run_pipeline
+// without a backend); nullopt when the cell or the binding has errors, or
+// the bound cell exceeds the bounds of rnnc/cell_bounds.h (all reported to
+// `diagnostics`).
+std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics);
+
 // Runs the stages in order until `hook` stops them, the cell has errors,
 // or, without a backend, after Stage::Ir.
 Expected<PipelineResult> run_pipeline(const PipelineInput& input, KernelBackend* backend, const StageHook& hook = {});

@@ -36,7 +36,8 @@ std::vector<std::string> CompiledCell::missing_host_features() const {
 }
 
 Expected<std::unique_ptr<CompiledCell>> CompiledCell::compile(const Graph& forward, const TargetOptions& target) {
-  Expected<std::unique_ptr<LlvmBackend>> backend = LlvmBackend::create(target, LlvmBackend::Output::Jit, "rnnc");
+  Expected<std::unique_ptr<LlvmBackend>> backend =
+      LlvmBackend::create(target, LlvmBackend::Output::Jit, [](const std::string&) { return "rnnc"; });
   if (!backend) return backend.error();
   PipelineInput input;
   input.ir = &forward;

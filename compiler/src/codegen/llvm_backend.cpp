@@ -8,7 +8,6 @@
 #include "codegen/packed_weights.h"
 #include "codegen/sequence_codegen.h"
 #include "codegen/target.h"
-#include "rnnc/aot.h"
 
 namespace rnnc {
 
@@ -19,7 +18,7 @@ KernelSymbols::KernelSymbols(const std::string& prefix)
       pack(prefix + "_pack_weights") {}
 
 Expected<std::unique_ptr<LlvmBackend>> LlvmBackend::create(const TargetOptions& target, Output output,
-                                                           const std::string& symbol_prefix) {
+                                                           SymbolPrefix symbol_prefix) {
   auto fail = [](llvm::Error error) { return CompileError{CompileError::Kind::Target, llvm::toString(std::move(error))}; };
   auto builder = make_target_builder(target);
   if (!builder) return fail(builder.takeError());
@@ -28,12 +27,16 @@ Expected<std::unique_ptr<LlvmBackend>> LlvmBackend::create(const TargetOptions& 
   if (output == Output::Object) builder->setRelocationModel(llvm::Reloc::PIC_);
   auto machine = builder->createTargetMachine();
   if (!machine) return fail(machine.takeError());
-  return std::unique_ptr<LlvmBackend>(new LlvmBackend(std::move(*builder), std::move(*machine), output, symbol_prefix));
+  return std::unique_ptr<LlvmBackend>(
+      new LlvmBackend(std::move(*builder), std::move(*machine), output, std::move(symbol_prefix)));
 }
 
 LlvmBackend::LlvmBackend(llvm::orc::JITTargetMachineBuilder builder, std::unique_ptr<llvm::TargetMachine> machine,
-                         Output output, const std::string& symbol_prefix)
-    : builder_(std::move(builder)), machine_(std::move(machine)), output_(output), symbol_prefix_(symbol_prefix) {}
+                         Output output, SymbolPrefix symbol_prefix)
+    : builder_(std::move(builder)),
+      machine_(std::move(machine)),
+      output_(output),
+      symbol_prefix_(std::move(symbol_prefix)) {}
 
 GemmSchedule LlvmBackend::gemm_schedule() const { return choose_gemm_schedule(*machine_); }
 std::vector<CpuFeature> LlvmBackend::required_features() const { return required_cpu_features(*machine_); }
@@ -41,7 +44,7 @@ std::string LlvmBackend::cpu() const { return machine_->getTargetCPU().str(); }
 std::string LlvmBackend::features() const { return machine_->getTargetFeatureString().str(); }
 
 void LlvmBackend::emit(const KernelLayout& layout) {
-  symbols_ = KernelSymbols(symbol_prefix_.empty() ? aot_kernel_prefix(layout.forward.cell_name) : symbol_prefix_);
+  symbols_ = KernelSymbols(symbol_prefix_(layout.forward.cell_name));
   context_ = std::make_unique<llvm::LLVMContext>();
   module_ = std::make_unique<llvm::Module>("rnnc_" + layout.forward.cell_name, *context_);
   emit_pack_kernel(layout.forward.params, layout.packing, layout.schedule, symbols_.pack, *module_);

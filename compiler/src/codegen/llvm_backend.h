@@ -4,6 +4,7 @@
 // process or generated as an object file.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,11 +31,12 @@ struct KernelSymbols {
 class LlvmBackend final : public KernelBackend {
  public:
   enum class Output { Jit, Object };
+  // The prefix of the kernels' symbols for a cell of a given name.
+  using SymbolPrefix = std::function<std::string(const std::string& cell_name)>;
   // A usage error (CompileError::Kind::Target) for an unknown CPU or
-  // feature. The kernels' symbols start with `symbol_prefix`; empty means
-  // the ahead-of-time prefix of the cell's name (rnnc/aot.h).
+  // feature.
   static Expected<std::unique_ptr<LlvmBackend>> create(const TargetOptions& target, Output output,
-                                                        const std::string& symbol_prefix);
+                                                        SymbolPrefix symbol_prefix);
 
   GemmSchedule gemm_schedule() const override;
   std::vector<CpuFeature> required_features() const override;
@@ -55,12 +57,12 @@ class LlvmBackend final : public KernelBackend {
 
  private:
   LlvmBackend(llvm::orc::JITTargetMachineBuilder builder, std::unique_ptr<llvm::TargetMachine> machine,
-              Output output, const std::string& symbol_prefix);
+              Output output, SymbolPrefix symbol_prefix);
 
   llvm::orc::JITTargetMachineBuilder builder_;
   std::unique_ptr<llvm::TargetMachine> machine_;
   Output output_;
-  std::string symbol_prefix_;
+  SymbolPrefix symbol_prefix_;
   KernelSymbols symbols_{""};
   std::unique_ptr<llvm::LLVMContext> context_;
   std::unique_ptr<llvm::Module> module_;

@@ -7,8 +7,11 @@ namespace rnnc {
 std::string aot_kernel_prefix(const std::string& name) { return name + "_kernel"; }
 
 Expected<std::optional<AotCell>> compile_ahead_of_time(const PipelineInput& input, const AotOptions& options) {
-  Expected<std::unique_ptr<LlvmBackend>> backend = LlvmBackend::create(
-      options.target, LlvmBackend::Output::Object, options.name.empty() ? "" : aot_kernel_prefix(options.name));
+  auto symbol_prefix = [&](const std::string& cell_name) {
+    return aot_kernel_prefix(options.name.empty() ? cell_name : options.name);
+  };
+  Expected<std::unique_ptr<LlvmBackend>> backend =
+      LlvmBackend::create(options.target, LlvmBackend::Output::Object, symbol_prefix);
   if (!backend) return backend.error();
   Expected<PipelineResult> result = run_pipeline(input, backend->get(), options.hook);
   if (!result) return result.error();

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "rnnc/parser.h"
-#include "rnnc/pipeline.h"
 
 namespace rnnc {
 
@@ -21,12 +20,6 @@ std::optional<CheckedCell> parse_and_check(const SourceFile& file, DiagnosticEng
   std::optional<CheckedCell> checked = check_cell(std::move(*ast), diagnostics);
   if (!syntax_ok) return std::nullopt;
   return checked;
-}
-
-std::optional<Graph> build_ir(const SourceFile& file, const DimensionArgs& dimensions, DiagnosticEngine& diagnostics) {
-  // The front end alone: no backend, so the pipeline ends with the IR.
-  Expected<PipelineResult> result = run_pipeline({&file, dimensions, &diagnostics, nullptr}, nullptr);
-  return result ? std::move(result->forward) : std::nullopt;
 }
 
 Expected<SourceFile, ReadError> read_source_file(const std::string& path) {

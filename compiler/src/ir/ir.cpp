@@ -6,36 +6,6 @@
 
 namespace rnnc {
 
-const char* op_mnemonic(Op op) {
-  switch (op) {
-#define RNNC_IR_OP_MNEMONIC(name, text, arity, op_class) \
-  case Op::name: return text;
-    RNNC_IR_OPS(RNNC_IR_OP_MNEMONIC)
-#undef RNNC_IR_OP_MNEMONIC
-  }
-  return "?";
-}
-
-int op_arity(Op op) {
-  switch (op) {
-#define RNNC_IR_OP_ARITY(name, text, arity, op_class) \
-  case Op::name: return arity;
-    RNNC_IR_OPS(RNNC_IR_OP_ARITY)
-#undef RNNC_IR_OP_ARITY
-  }
-  return 0;
-}
-
-OpClass op_class(Op op) {
-  switch (op) {
-#define RNNC_IR_OP_CLASS(name, text, arity, op_class) \
-  case Op::name: return OpClass::op_class;
-    RNNC_IR_OPS(RNNC_IR_OP_CLASS)
-#undef RNNC_IR_OP_CLASS
-  }
-  return OpClass::Leaf;
-}
-
 int find_symbol(const std::vector<Symbol>& symbols, const std::string& name) {
   for (std::size_t i = 0; i < symbols.size(); ++i) {
     if (symbols[i].name == name) return static_cast<int>(i);
