@@ -22,7 +22,8 @@ std::vector<std::string> matrices_of(const rnnc::Graph& graph, const std::vector
 rnnc::SequencePlan plan_of(const rnnc::Graph& graph, std::vector<NodeId> sinks,
                            rnnc::TimeDirection direction = rnnc::TimeDirection::Forward) {
   rnnc::GemmSchedule schedule = rnnc::gemm_schedule_for_width(8);
-  return rnnc::plan_sequence(graph, std::move(sinks), direction, schedule, rnnc::plan_packed_weights({&graph}, schedule));
+  rnnc::PackedWeights packing = rnnc::plan_packed_weights({&graph}, schedule);
+  return rnnc::plan_sequence(graph, std::move(sinks), direction, schedule, packing);
 }
 
 }  // namespace

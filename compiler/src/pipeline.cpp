@@ -14,11 +14,11 @@ Expected<PipelineResult> run_pipeline(const PipelineInput& input, KernelBackend*
   auto stop_after = [&](Stage stage, const std::function<std::string()>& text) { return hook && hook(stage, text); };
   if (!input.ir) {  // the front end, unless the caller brings the bound IR
     DiagnosticEngine& diagnostics = *input.diagnostics;
-    std::optional<CheckedCell> cell = parse_and_check(*input.file, diagnostics);                    // parse, check
+    std::optional<CheckedCell> cell = parse_and_check(*input.file, diagnostics);                 // parse, check
     if (!cell || stop_after(Stage::Ast, [&] { return print_ast(cell->ast); })) return result;
-    std::optional<DimensionValues> values = resolve_dimensions(*cell, input.dimensions, diagnostics);  // bind
+    std::optional<DimensionValues> values = resolve_dimensions(*cell, input.dimensions, diagnostics);
     if (!values) return result;
-    Graph forward = simplify(bind_dimensions(lower_cell(*cell), *values));                          // lower, simplify
+    Graph forward = simplify(bind_dimensions(lower_cell(*cell), *values));                       // lower, simplify
     if (!check_cell_bounds(forward, cell->ast, diagnostics)) return result;
     result.forward = std::move(forward);
   } else {
@@ -29,15 +29,16 @@ Expected<PipelineResult> run_pipeline(const PipelineInput& input, KernelBackend*
   result.layout = plan_kernels(forward, backend->gemm_schedule(), backend->required_features());  // differentiate, plan
   const KernelLayout& layout = *result.layout;
   if (stop_after(Stage::Grad, [&] { return print_backward_equations(forward, layout.backward); })) return result;
-  if (std::string error = layout_bounds_error(layout); !error.empty()) return CompileError{CompileError::Kind::Cell, error};
-  backend->emit(layout);                                                                           // emit
-  backend->verify("after code generation");                                                       // verify
+  std::string bounds = layout_bounds_error(layout);
+  if (!bounds.empty()) return CompileError{CompileError::Kind::Cell, bounds};
+  backend->emit(layout);                                                                        // emit
+  backend->verify("after code generation");                                                    // verify
   if (stop_after(Stage::Llvm, [&] { return backend->ir_text(); })) return result;
-  backend->optimize();                                                                             // optimize
+  backend->optimize();                                                                          // optimize
   backend->verify("after optimization");
   if (stop_after(Stage::LlvmOpt, [&] { return backend->ir_text(); })) return result;
   if (stop_after(Stage::Asm, [&] { return backend->assembly(); })) return result;
-  if (std::optional<CompileError> error = backend->finish()) return *error;                        // JIT or object
+  if (std::optional<CompileError> error = backend->finish()) return *error;                     // JIT or object
   result.finished = true;
   return result;
 }

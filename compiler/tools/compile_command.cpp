@@ -41,7 +41,9 @@ Command add_compile_command(CLI::App& app) {
             OutputFiles outputs;
             outputs.add(options->prefix + ".o", lowered->aot->object);
             outputs.add(options->prefix + ".h", c_header(*lowered->aot));
-            for (const auto& [stage, text] : lowered->texts) outputs.add(options->prefix + stage_name(stage).extension, text);
+            for (const auto& [stage, text] : lowered->texts) {
+              outputs.add(options->prefix + stage_name(stage).extension, text);
+            }
             outputs.commit();
             return 0;
           }};

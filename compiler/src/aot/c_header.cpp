@@ -423,7 +423,9 @@ class HeaderWriter {
   // Emits `TYPE ARRAY[n];` and the state pointers it holds.
   void state_pointers(const std::string& type, const std::string& array, const std::vector<ArgumentBinding>& bindings) {
     line(fmt::format("  {} {}[{}];", type, array, array_length(bindings.size())));
-    for (std::size_t i = 0; i < bindings.size(); ++i) line(fmt::format("  {}[{}] = {};", array, i, bound(bindings[i]).first));
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+      line(fmt::format("  {}[{}] = {};", array, i, bound(bindings[i]).first));
+    }
   }
 
   // The kernel's argument arrays, as its table binds them, then the call.
@@ -489,7 +491,8 @@ class HeaderWriter {
         kForwardArguments));
     prelude("forward_training", forward_arrays(), {"packed", "workspace"});
     if (!forward_.states.empty()) {
-      line(fmt::format("  float* state_rows = workspace + steps * batch * {};\n  int64_t b, i;", workspace.saved_floats));
+      line(fmt::format("  float* state_rows = workspace + steps * batch * {};\n  int64_t b, i;",
+                       workspace.saved_floats));
       line("  /* Row 0 of the states: the initial states; the kernel writes rows 1 to T. */");
       line("  for (b = 0; b < batch; ++b) {");
       for (std::size_t s = 0; s < forward_.states.size(); ++s) {

@@ -133,7 +133,8 @@ void KernelFrame::loop(llvm::Value* count, const char* name, const std::function
 
 void KernelFrame::loop_share(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body) {
   auto [begin, end] = team_.share(builder_, count);
-  emit_loop(builder_, builder_.CreateSub(end, begin), name, [&](llvm::Value* i) { body(builder_.CreateAdd(begin, i)); });
+  emit_loop(builder_, builder_.CreateSub(end, begin), name,
+            [&](llvm::Value* i) { body(builder_.CreateAdd(begin, i)); });
 }
 
 llvm::Value* KernelFrame::argument(llvm::Value* array, std::size_t i) {

@@ -17,9 +17,18 @@ KernelSymbols::KernelSymbols(const std::string& prefix)
       backward(prefix + "_backward"),
       pack(prefix + "_pack_weights") {}
 
+namespace {
+
+// What LLVM refused of the target or of linking, as a usage error.
+CompileError target_error(llvm::Error error) {
+  return CompileError{CompileError::Kind::Target, llvm::toString(std::move(error))};
+}
+
+}  // namespace
+
 Expected<std::unique_ptr<LlvmBackend>> LlvmBackend::create(const TargetOptions& target, Output output,
                                                            SymbolPrefix symbol_prefix) {
-  auto fail = [](llvm::Error error) { return CompileError{CompileError::Kind::Target, llvm::toString(std::move(error))}; };
+  auto fail = target_error;
   auto builder = make_target_builder(target);
   if (!builder) return fail(builder.takeError());
   // An object file is position independent, so that it links into PIE
@@ -67,7 +76,7 @@ std::string LlvmBackend::ir_text() const {
 std::string LlvmBackend::assembly() { return emit_machine_code(*module_, *machine_, MachineCodeKind::Assembly); }
 
 std::optional<CompileError> LlvmBackend::finish() {
-  auto fail = [](llvm::Error error) { return CompileError{CompileError::Kind::Target, llvm::toString(std::move(error))}; };
+  auto fail = target_error;
   if (output_ == Output::Object) {
     object_ = emit_machine_code(*module_, *machine_, MachineCodeKind::Object);
     return std::nullopt;

@@ -115,6 +115,80 @@ std::int64_t gradient_floats(const Graph& graph, const GemmSchedule& schedule) {
   return floats;
 }
 
+// Marks what is read after the time loop as kept for all rows: the
+// operands of Deferred and Gradient values, vector gradients, and sinks.
+void keep_what_later_phases_read(const Graph& graph, SequencePlan& plan) {
+  auto keep = [&](NodeId id) {
+    NodeId owner = storage_owner(graph, id);
+    const Node& node = graph.node(owner);
+    if (node.op == Op::State || plan.values[std::size_t(owner)].phase == Phase::Recurrent) {
+      plan.values[std::size_t(owner)].all_rows = true;
+    }
+  };
+  for (std::size_t id = 0; id < graph.nodes.size(); ++id) {
+    Phase phase = plan.values[id].phase;
+    if (phase != Phase::Deferred && phase != Phase::Gradient) continue;
+    for (NodeId operand : graph.nodes[id].operands) keep(operand);
+  }
+  for (const ParamGradient& gradient : graph.param_gradients) {
+    if (plan.values[std::size_t(gradient.node)].phase != Phase::Gradient) keep(gradient.node);
+  }
+  for (NodeId sink : plan.sinks) {
+    // A sink computed in the time loop is written there; a state read as a
+    // sink is copied out there too, before the next state replaces it.
+    if (graph.node(storage_owner(graph, sink)).op == Op::State) keep(sink);
+  }
+}
+
+// The offsets of the values in the all-rows and step buffers; a merged
+// product's results side by side (see the file comment).
+void assign_offsets(const Graph& graph, SequencePlan& plan) {
+  const std::size_t count = graph.nodes.size();
+  for (ValuePlacement& placement : plan.values) {
+    if (placement.phase == Phase::Hoisted || placement.phase == Phase::Deferred) placement.all_rows = true;
+  }
+  // A merged product's results share one buffer, so all are kept when one is.
+  std::vector<const std::vector<NodeId>*> group_of(count, nullptr);
+  for (const std::vector<NodeId>& group : plan.product_groups) {
+    bool kept = false;
+    for (NodeId member : group) kept = kept || plan.values[std::size_t(member)].all_rows;
+    for (NodeId member : group) {
+      plan.values[std::size_t(member)].all_rows = kept;
+      group_of[std::size_t(member)] = &group;
+    }
+  }
+  for (std::size_t id = 0; id < count; ++id) {
+    ValuePlacement& placement = plan.values[id];
+    std::int64_t length = element_count(graph.nodes[id].shape);
+    if (const std::vector<NodeId>* group = group_of[id]) {
+      if (group->front() != NodeId(id)) continue;  // placed with the first
+      length = 0;
+      for (std::size_t m = 0; m < group->size(); ++m) {
+        std::int64_t member_length = element_count(graph.node((*group)[m]).shape);
+        plan.values[std::size_t((*group)[m])].offset = length;  // relative, made absolute below
+        if (m + 1 < group->size()) {
+          member_length = (member_length + kProductAlignment - 1) / kProductAlignment * kProductAlignment;
+        }
+        length += member_length;
+      }
+    }
+    if (placement.phase == Phase::View || placement.phase == Phase::Gradient) continue;
+    std::int64_t start = 0;
+    if (placement.all_rows) {
+      start = plan.all_rows_floats;
+      plan.all_rows_floats += length;
+    } else if (placement.phase == Phase::Recurrent) {
+      start = plan.step_floats;
+      plan.step_floats += length;
+    }
+    if (const std::vector<NodeId>* group = group_of[id]) {
+      for (NodeId member : *group) plan.values[std::size_t(member)].offset += start;
+    } else {
+      placement.offset = start;
+    }
+  }
+}
+
 }  // namespace
 
 const ProductPlan& SequencePlan::product(NodeId id) const {
@@ -186,7 +260,6 @@ std::vector<std::vector<NodeId>> merged_products(const Graph& graph, const std::
   return groups;
 }
 
-
 SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks, TimeDirection direction,
                            const GemmSchedule& schedule, const PackedWeights& packing) {
   const std::size_t count = graph.nodes.size();
@@ -199,70 +272,8 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks, TimeDi
   for (std::size_t id = 0; id < count; ++id) plan.values[id].phase = phases[id];
   plan.product_groups = merged_products(graph, phases);
 
-  // Whatever is read after the time loop must be kept for all rows: the
-  // operands of Deferred and Gradient values, vector gradients, and sinks.
-  auto keep = [&](NodeId id) {
-    NodeId owner = storage_owner(graph, id);
-    const Node& node = graph.node(owner);
-    if (node.op == Op::State || plan.values[std::size_t(owner)].phase == Phase::Recurrent) {
-      plan.values[std::size_t(owner)].all_rows = true;
-    }
-  };
-  for (std::size_t id = 0; id < count; ++id) {
-    Phase phase = plan.values[id].phase;
-    if (phase != Phase::Deferred && phase != Phase::Gradient) continue;
-    for (NodeId operand : graph.nodes[id].operands) keep(operand);
-  }
-  for (const ParamGradient& gradient : graph.param_gradients) {
-    if (phases[std::size_t(gradient.node)] != Phase::Gradient) keep(gradient.node);
-  }
-  for (NodeId sink : plan.sinks) {
-    // A sink computed in the time loop is written there; a state read as a
-    // sink is copied out there too, before the next state replaces it.
-    if (graph.node(storage_owner(graph, sink)).op == Op::State) keep(sink);
-  }
-
-  for (ValuePlacement& placement : plan.values) {
-    if (placement.phase == Phase::Hoisted || placement.phase == Phase::Deferred) placement.all_rows = true;
-  }
-  // A merged product's results share one buffer, so all are kept when one is.
-  std::vector<const std::vector<NodeId>*> group_of(count, nullptr);
-  for (const std::vector<NodeId>& group : plan.product_groups) {
-    bool kept = false;
-    for (NodeId member : group) kept = kept || plan.values[std::size_t(member)].all_rows;
-    for (NodeId member : group) {
-      plan.values[std::size_t(member)].all_rows = kept;
-      group_of[std::size_t(member)] = &group;
-    }
-  }
-  for (std::size_t id = 0; id < count; ++id) {
-    ValuePlacement& placement = plan.values[id];
-    std::int64_t length = element_count(graph.nodes[id].shape);
-    if (const std::vector<NodeId>* group = group_of[id]) {
-      if (group->front() != NodeId(id)) continue;  // placed with the first
-      length = 0;
-      for (std::size_t m = 0; m < group->size(); ++m) {
-        std::int64_t member_length = element_count(graph.node((*group)[m]).shape);
-        plan.values[std::size_t((*group)[m])].offset = length;  // relative, made absolute below
-        if (m + 1 < group->size()) member_length = (member_length + kProductAlignment - 1) / kProductAlignment * kProductAlignment;
-        length += member_length;
-      }
-    }
-    if (placement.phase == Phase::View || placement.phase == Phase::Gradient) continue;
-    std::int64_t start = 0;
-    if (placement.all_rows) {
-      start = plan.all_rows_floats;
-      plan.all_rows_floats += length;
-    } else if (placement.phase == Phase::Recurrent) {
-      start = plan.step_floats;
-      plan.step_floats += length;
-    }
-    if (const std::vector<NodeId>* group = group_of[id]) {
-      for (NodeId member : *group) plan.values[std::size_t(member)].offset += start;
-    } else {
-      placement.offset = start;
-    }
-  }
+  keep_what_later_phases_read(graph, plan);
+  assign_offsets(graph, plan);
   for (const Symbol& state : graph.states) plan.state_floats += element_count(state.shape);
   plan.step_unit = step_unit(graph, plan);
   plan.unit_blocks = plan.step_unit > 0 && plan.step_unit % schedule.panel_width() == 0;
