@@ -28,6 +28,16 @@ TEST_CASE("a cell with errors is refused with its diagnostics", "[runtime]") {
                     Catch::Contains("no dimension 'K'"));
   CHECK_THROWS_AS(rnnc::Cell({"bad.cell", "cell c<H> {\n state h[H]\n h' = tanh(q)\n}\n"}, {{"H", 2}}),
                   rnnc::CellError);
+  // The error carries the diagnostics themselves: the unknown name's span.
+  try {
+    rnnc::Cell({"bad.cell", "cell c<H> {\n state h[H]\n h' = tanh(q)\n}\n"}, {{"H", 2}});
+    FAIL("no error");
+  } catch (const rnnc::CellError& error) {
+    REQUIRE(error.diagnostics().size() == 1);
+    CHECK(error.diagnostics()[0].severity == rnnc::Severity::Error);
+    CHECK(error.diagnostics()[0].message.find("unknown name 'q'") != std::string::npos);
+    CHECK(error.diagnostics()[0].span.begin == std::string("cell c<H> {\n state h[H]\n h' = tanh(").size());
+  }
   // Not the cell's fault: a plain RuntimeError.
   const auto is_cell_error = [](auto make) {
     try {

@@ -154,7 +154,7 @@ std::shared_ptr<const CompiledCell> compile_cached(const SourceFile& file, const
   if (auto cached = entry->compiled.lock()) return cached;
   Expected<std::unique_ptr<CompiledCell>> compiled = CompiledCell::compile(graph, target);
   if (!compiled && compiled.error().kind == CompileError::Kind::Cell) {
-    throw CellError(fmt::format("{}: error: {}\n", file.name, compiled.error().message));  // as its diagnostics read
+    throw CellError(fmt::format("{}: error: {}\n", file.name, compiled.error().message), {});  // as diagnostics read
   }
   require(bool(compiled), "cannot compile '" + file.name + "': " + (compiled ? "" : compiled.error().message));
   std::shared_ptr<const CompiledCell> shared = std::move(*compiled);
@@ -188,7 +188,7 @@ Cell::Cell(const SourceFile& file, const DimensionArgs& dimensions, const Target
   if (!graph) {
     std::ostringstream printed;
     diagnostics.print(printed);
-    throw CellError(printed.str());
+    throw CellError(printed.str(), diagnostics.diagnostics());
   }
   state_->compiled = compile_cached(file, *graph, dimensions, target);
   std::vector<std::string> missing = state_->compiled->missing_host_features();

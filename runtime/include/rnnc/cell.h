@@ -28,8 +28,10 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "rnnc/diagnostics.h"
 #include "rnnc/frontend.h"
 #include "rnnc/jit.h"
 #include "rnnc/limits.h"
@@ -43,9 +45,17 @@ class RuntimeError : public std::runtime_error {
 
 // An error in the cell itself, not in how it is used: what() is its
 // diagnostics, printed (file:line:col: error: ..., the source line, a caret).
+// what() is the diagnostics as printed (file:line:col, source line,
+// caret); diagnostics() the list, empty for an error of the bound cell as a
+// whole (its kernels too large), which has no place in the text.
 class CellError : public RuntimeError {
  public:
-  using RuntimeError::RuntimeError;
+  CellError(const std::string& printed, std::vector<Diagnostic> diagnostics)
+      : RuntimeError(printed), diagnostics_(std::move(diagnostics)) {}
+  const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+ private:
+  std::vector<Diagnostic> diagnostics_;
 };
 
 struct ForwardArgs {
