@@ -6,11 +6,13 @@
 #include "rnnc/ir_printer.h"
 #include "rnnc/lower.h"
 #include "rnnc/passes.h"
+#include "rnnc/step_timer.h"
 
 namespace rnnc {
 
 Expected<PipelineResult> run_pipeline(const PipelineInput& input, KernelBackend* backend, const StageHook& hook) {
   PipelineResult result;
+  StepTimer timer;  // RNNC_TIME_PASSES
   auto stop_after = [&](Stage stage, const std::function<std::string()>& text) { return hook && hook(stage, text); };
   if (!input.ir) {  // the front end, unless the caller brings the bound IR
     DiagnosticEngine& diagnostics = *input.diagnostics;
@@ -21,6 +23,7 @@ Expected<PipelineResult> run_pipeline(const PipelineInput& input, KernelBackend*
     Graph forward = simplify(bind_dimensions(lower_cell(*cell), *values));                       // lower, simplify
     if (!check_cell_bounds(forward, cell->ast, diagnostics)) return result;
     result.forward = std::move(forward);
+    timer.lap("front end");
   } else {
     result.forward = *input.ir;
   }
@@ -28,17 +31,23 @@ Expected<PipelineResult> run_pipeline(const PipelineInput& input, KernelBackend*
   if (stop_after(Stage::Ir, [&] { return print_graph(forward); }) || !backend) return result;
   result.layout = plan_kernels(forward, backend->gemm_schedule(), backend->required_features());  // differentiate, plan
   const KernelLayout& layout = *result.layout;
+  timer.lap("differentiate and plan");
   if (stop_after(Stage::Grad, [&] { return print_backward_equations(forward, layout.backward); })) return result;
   std::string bounds = layout_bounds_error(layout);
   if (!bounds.empty()) return CompileError{CompileError::Kind::Cell, bounds};
   backend->emit(layout);                                                                        // emit
+  timer.lap("emit LLVM IR");
   backend->verify("after code generation");                                                    // verify
+  timer.lap("verify");
   if (stop_after(Stage::Llvm, [&] { return backend->ir_text(); })) return result;
   backend->optimize();                                                                          // optimize
+  timer.lap("optimize");
   backend->verify("after optimization");
+  timer.lap("verify");
   if (stop_after(Stage::LlvmOpt, [&] { return backend->ir_text(); })) return result;
   if (stop_after(Stage::Asm, [&] { return backend->assembly(); })) return result;
   if (std::optional<CompileError> error = backend->finish()) return *error;                     // JIT or object
+  timer.lap("machine code");
   result.finished = true;
   return result;
 }

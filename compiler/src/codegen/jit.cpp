@@ -1,7 +1,5 @@
 #include "rnnc/jit.h"
 
-#include <tuple>
-
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 
 #include "codegen/llvm_backend.h"
@@ -46,22 +44,12 @@ Expected<std::unique_ptr<CompiledCell>> CompiledCell::compile(const Graph& forwa
   auto impl = std::make_unique<Impl>();
   impl->layout = std::move(*result->layout);
   impl->jit = (*backend)->take_jit();
-  const KernelSymbols& symbols = (*backend)->symbols();
-  auto lookup = [&](const std::string& symbol) -> llvm::Expected<llvm::orc::ExecutorAddr> {
-    return impl->jit->lookup(symbol);
-  };
+  const LlvmBackend::JitKernels& kernels = (*backend)->jit_kernels();
   const KernelLayout& layout = impl->layout;
-  for (auto [kernel, symbol, plan, arguments] :
-       {std::tuple{&impl->inference, &symbols.inference, &layout.inference, &layout.inference_arguments},
-        std::tuple{&impl->training, &symbols.training, &layout.training, &layout.training_arguments},
-        std::tuple{&impl->backward_kernel, &symbols.backward, &layout.backward_kernel, &layout.backward_arguments}}) {
-    auto address = lookup(*symbol);
-    if (!address) return CompileError{CompileError::Kind::Target, llvm::toString(address.takeError())};
-    *kernel = {address->toPtr<SequenceKernel>(), *plan, *arguments};
-  }
-  auto pack = lookup(symbols.pack);
-  if (!pack) return CompileError{CompileError::Kind::Target, llvm::toString(pack.takeError())};
-  impl->pack = pack->toPtr<PackKernel>();
+  impl->inference = {kernels.inference, layout.inference, layout.inference_arguments};
+  impl->training = {kernels.training, layout.training, layout.training_arguments};
+  impl->backward_kernel = {kernels.backward, layout.backward_kernel, layout.backward_arguments};
+  impl->pack = kernels.pack;
   return std::unique_ptr<CompiledCell>(new CompiledCell(std::move(impl)));
 }
 

@@ -24,6 +24,16 @@ CompileError target_error(llvm::Error error) {
   return CompileError{CompileError::Kind::Target, llvm::toString(std::move(error))};
 }
 
+// Sets `function` to the JIT's address of `symbol` (compiling the module
+// on the first lookup).
+template <class Function>
+std::optional<CompileError> look_up(llvm::orc::LLJIT& jit, const std::string& symbol, Function& function) {
+  auto found = jit.lookup(symbol);
+  if (!found) return target_error(found.takeError());
+  function = found->toPtr<Function>();
+  return std::nullopt;
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<LlvmBackend>> LlvmBackend::create(const TargetOptions& target, Output output,
@@ -79,6 +89,7 @@ std::optional<CompileError> LlvmBackend::finish() {
   auto fail = target_error;
   if (output_ == Output::Object) {
     object_ = emit_machine_code(*module_, *machine_, MachineCodeKind::Object);
+    report_codegen_pass_times();
     return std::nullopt;
   }
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder_).create();
@@ -92,6 +103,12 @@ std::optional<CompileError> LlvmBackend::finish() {
   if (llvm::Error error = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(module_), std::move(context_)))) {
     return fail(std::move(error));
   }
+  for (std::optional<CompileError> error :
+       {look_up(**jit, symbols_.inference, kernels_.inference), look_up(**jit, symbols_.training, kernels_.training),
+        look_up(**jit, symbols_.backward, kernels_.backward), look_up(**jit, symbols_.pack, kernels_.pack)}) {
+    if (error) return error;
+  }
+  report_codegen_pass_times();
   jit_ = std::move(*jit);
   return std::nullopt;
 }

@@ -51,8 +51,16 @@ class LlvmBackend final : public KernelBackend {
   // What the code is generated for: LLVM's CPU name and feature string.
   std::string cpu() const;
   std::string features() const;
-  // After finish(): the linked kernels (Output::Jit) or the object file.
+  // After finish(), Output::Jit: the kernels, linked and compiled (the
+  // JIT compiles on the first lookup, which finish() makes), and the JIT
+  // that holds them.
+  struct JitKernels {
+    SequenceKernel inference = nullptr, training = nullptr, backward = nullptr;
+    PackKernel pack = nullptr;
+  };
+  const JitKernels& jit_kernels() const { return kernels_; }
   std::unique_ptr<llvm::orc::LLJIT> take_jit() { return std::move(jit_); }
+  // After finish(), Output::Object: the object file.
   std::string take_object() { return std::move(object_); }
 
  private:
@@ -67,6 +75,7 @@ class LlvmBackend final : public KernelBackend {
   std::unique_ptr<llvm::LLVMContext> context_;
   std::unique_ptr<llvm::Module> module_;
   std::unique_ptr<llvm::orc::LLJIT> jit_;
+  JitKernels kernels_;
   std::string object_;
 };
 

@@ -11,12 +11,15 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
+#include <llvm/IR/PassTimingInfo.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Passes/StandardInstrumentations.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
 
 #include "rnnc/internal_error.h"
+#include "rnnc/step_timer.h"
 #include "rnnc/toolchain.h"
 
 namespace rnnc {
@@ -28,6 +31,9 @@ void initialize_llvm() {
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    // The code generator's passes (the legacy pass manager) are timed too;
+    // report_codegen_pass_times prints them.
+    llvm::TimePassesIsEnabled = timing_requested();
   });
 }
 
@@ -110,7 +116,11 @@ void optimize_module(llvm::Module& module, llvm::TargetMachine& machine) {
   llvm::FunctionAnalysisManager functions;
   llvm::CGSCCAnalysisManager cgscc;
   llvm::ModuleAnalysisManager modules;
-  llvm::PassBuilder builder(&machine);
+  // RNNC_TIME_PASSES: each pass's time, printed when the handler goes.
+  llvm::PassInstrumentationCallbacks instrumentation;
+  llvm::TimePassesHandler pass_times(timing_requested());
+  pass_times.registerCallbacks(instrumentation);
+  llvm::PassBuilder builder(&machine, llvm::PipelineTuningOptions(), std::nullopt, &instrumentation);
   builder.registerModuleAnalyses(modules);
   builder.registerCGSCCAnalyses(cgscc);
   builder.registerFunctionAnalyses(functions);
@@ -148,6 +158,10 @@ void emit_restore_float_mode(llvm::IRBuilder<>& b, llvm::Value* saved) {
 
 void emit_spin_hint(llvm::IRBuilder<>& b) {
   b.CreateCall(llvm::Intrinsic::getDeclaration(b.GetInsertBlock()->getModule(), llvm::Intrinsic::x86_sse2_pause));
+}
+
+void report_codegen_pass_times() {
+  if (timing_requested()) llvm::reportAndResetTimings(&llvm::errs());
 }
 
 }  // namespace rnnc

@@ -39,7 +39,13 @@ void emit_restore_float_mode(llvm::IRBuilder<>& b, llvm::Value* saved);
 // A spin-wait hint (pause) inside a busy-wait loop.
 void emit_spin_hint(llvm::IRBuilder<>& b);
 
-// Runs LLVM's O3 pipeline with the target's cost model.
+// Runs LLVM's O3 pipeline with the target's cost model; with
+// RNNC_TIME_PASSES (rnnc/step_timer.h) prints each pass's time.
 void optimize_module(llvm::Module& module, llvm::TargetMachine& machine);
+
+// With RNNC_TIME_PASSES, prints (and resets) the code generator's pass
+// times since the last report.
+void report_codegen_pass_times();
+
 
 }  // namespace rnnc
