@@ -27,7 +27,8 @@ class CompiledCell {
  public:
   // Runs the pipeline (rnnc/pipeline.h) from the bound IR to JIT-compiled
   // kernels: differentiates, plans, generates, optimizes (O3 for the
-  // target) and links them in this process.
+  // target) and links them in this process; the pack and forward inference
+  // kernels are ready on return.
   static Expected<std::unique_ptr<CompiledCell>> compile(const Graph& forward, const TargetOptions& target);
   ~CompiledCell();
 
@@ -39,6 +40,8 @@ class CompiledCell {
   const Kernel& forward_inference() const;
   // Sources: the inputs. Sinks: the outputs, then each saved value, then
   // each next state (rows 1..T of the state region; the caller writes row 0).
+  // This kernel and backward() are compiled on their first call (thread
+  // safe), so that inference never waits for them.
   const Kernel& forward_training() const;
   // Runs the backward step in reverse time. Sources: backward_step().graph's
   // inputs; states: the state adjoints (in: at the end; out: of the initial

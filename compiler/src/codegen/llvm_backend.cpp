@@ -1,6 +1,9 @@
 #include "codegen/llvm_backend.h"
 
+#include <set>
+
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/Transforms/Utils/Cloning.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include "codegen/gemm.h"
@@ -34,6 +37,41 @@ std::optional<CompileError> look_up(llvm::orc::LLJIT& jit, const std::string& sy
   return std::nullopt;
 }
 
+// The module split for lazy compilation: part 0 holds everything but the
+// functions whose names start with one of `lazy_prefixes` (a kernel, its
+// worker and trampoline), part i + 1 those of prefix i. What part 0 defines
+// is made external (hidden), so that the other parts can call it (the
+// GEMM and packing helpers, compiled once); each part declares only what
+// it uses.
+std::vector<std::unique_ptr<llvm::Module>> split_by_kernel(llvm::Module& whole,
+                                                           const std::vector<std::string>& lazy_prefixes) {
+  auto part_of = [&](const llvm::GlobalValue& value) {
+    for (std::size_t i = 0; i < lazy_prefixes.size(); ++i) {
+      if (value.getName().starts_with(lazy_prefixes[i])) return i + 1;
+    }
+    return std::size_t(0);
+  };
+  for (llvm::GlobalValue& value : whole.global_values()) {
+    if (part_of(value) == 0 && value.hasLocalLinkage() && !value.isDeclaration()) {
+      value.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      value.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+  }
+  std::vector<std::unique_ptr<llvm::Module>> parts;
+  for (std::size_t part = 0; part <= lazy_prefixes.size(); ++part) {
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> clone =
+        llvm::CloneModule(whole, map, [&](const llvm::GlobalValue* value) { return part_of(*value) == part; });
+    clone->setModuleIdentifier(whole.getModuleIdentifier() + "." + std::to_string(part));
+    for (auto function = clone->begin(); function != clone->end();) {
+      llvm::Function& declared = *function++;
+      if (declared.isDeclaration() && declared.use_empty()) declared.eraseFromParent();
+    }
+    parts.push_back(std::move(clone));
+  }
+  return parts;
+}
+
 }  // namespace
 
 Expected<std::unique_ptr<LlvmBackend>> LlvmBackend::create(const TargetOptions& target, Output output,
@@ -64,31 +102,46 @@ std::string LlvmBackend::features() const { return machine_->getTargetFeatureStr
 
 void LlvmBackend::emit(const KernelLayout& layout) {
   symbols_ = KernelSymbols(symbol_prefix_(layout.forward.cell_name));
-  context_ = std::make_unique<llvm::LLVMContext>();
-  module_ = std::make_unique<llvm::Module>("rnnc_" + layout.forward.cell_name, *context_);
-  emit_pack_kernel(layout.forward.params, layout.packing, layout.schedule, symbols_.pack, *module_);
-  emit_sequence_kernel(layout.forward, layout.inference, symbols_.inference, *module_);
-  emit_sequence_kernel(layout.forward, layout.training, symbols_.training, *module_);
-  emit_sequence_kernel(layout.backward.graph, layout.backward_kernel, symbols_.backward, *module_);
-  prepare_module(*module_, *machine_);
+  context_ = llvm::orc::ThreadSafeContext(std::make_unique<llvm::LLVMContext>());
+  auto module = std::make_unique<llvm::Module>("rnnc_" + layout.forward.cell_name, *context_.getContext());
+  emit_pack_kernel(layout.forward.params, layout.packing, layout.schedule, symbols_.pack, *module);
+  emit_sequence_kernel(layout.forward, layout.inference, symbols_.inference, *module);
+  emit_sequence_kernel(layout.forward, layout.training, symbols_.training, *module);
+  emit_sequence_kernel(layout.backward.graph, layout.backward_kernel, symbols_.backward, *module);
+  prepare_module(*module, *machine_);
+  if (output_ == Output::Object) {
+    modules_.push_back(std::move(module));
+  } else {
+    modules_ = split_by_kernel(*module, {symbols_.training, symbols_.backward});
+  }
+  eager_modules_ = 1;
 }
 
-void LlvmBackend::verify(const char* stage) { verify_module(*module_, stage); }
-void LlvmBackend::optimize() { optimize_module(*module_, *machine_); }
+void LlvmBackend::verify(const char* stage) {
+  for (const auto& module : modules_) verify_module(*module, stage);
+}
+
+void LlvmBackend::optimize() {
+  for (std::size_t m = 0; m < eager_modules_; ++m) optimize_module(*modules_[m], *machine_);
+}
 
 std::string LlvmBackend::ir_text() const {
   std::string text;
   llvm::raw_string_ostream stream(text);
-  module_->print(stream, nullptr);
+  for (const auto& module : modules_) module->print(stream, nullptr);
   return text;
 }
 
-std::string LlvmBackend::assembly() { return emit_machine_code(*module_, *machine_, MachineCodeKind::Assembly); }
+std::string LlvmBackend::assembly() {
+  std::string text;
+  for (const auto& module : modules_) text += emit_machine_code(*module, *machine_, MachineCodeKind::Assembly);
+  return text;
+}
 
 std::optional<CompileError> LlvmBackend::finish() {
   auto fail = target_error;
   if (output_ == Output::Object) {
-    object_ = emit_machine_code(*module_, *machine_, MachineCodeKind::Object);
+    object_ = emit_machine_code(*modules_.front(), *machine_, MachineCodeKind::Object);
     report_codegen_pass_times();
     return std::nullopt;
   }
@@ -100,12 +153,27 @@ std::optional<CompileError> LlvmBackend::finish() {
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess((*jit)->getDataLayout().getGlobalPrefix());
   if (!generator) return fail(generator.takeError());
   (*jit)->getMainJITDylib().addGenerator(std::move(*generator));
-  if (llvm::Error error = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(module_), std::move(context_)))) {
-    return fail(std::move(error));
+  // The modules optimize() left are optimized when first looked up.
+  std::set<std::string> lazy;
+  for (std::size_t m = eager_modules_; m < modules_.size(); ++m) lazy.insert(modules_[m]->getModuleIdentifier());
+  auto optimize_lazy = [machine = machine_, lazy](llvm::orc::ThreadSafeModule module,
+                                                  const llvm::orc::MaterializationResponsibility&) {
+    module.withModuleDo([&](llvm::Module& m) {
+      if (!lazy.count(m.getModuleIdentifier())) return;
+      optimize_module(m, *machine);
+      verify_module(m, "after optimization");
+    });
+    return llvm::Expected<llvm::orc::ThreadSafeModule>(std::move(module));
+  };
+  (*jit)->getIRTransformLayer().setTransform(optimize_lazy);
+  for (auto& module : modules_) {
+    if (llvm::Error error = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), context_))) {
+      return fail(std::move(error));
+    }
   }
+  modules_.clear();
   for (std::optional<CompileError> error :
-       {look_up(**jit, symbols_.inference, kernels_.inference), look_up(**jit, symbols_.training, kernels_.training),
-        look_up(**jit, symbols_.backward, kernels_.backward), look_up(**jit, symbols_.pack, kernels_.pack)}) {
+       {look_up(**jit, symbols_.inference, kernels_.inference), look_up(**jit, symbols_.pack, kernels_.pack)}) {
     if (error) return error;
   }
   report_codegen_pass_times();

@@ -1,7 +1,13 @@
-// The pipeline's machine-code half through LLVM (rnnc/pipeline.h): one
-// module holding the pack kernel and the three sequence kernels, prepared
-// for the target, verified, optimized at O3, then JIT-linked in this
-// process or generated as an object file.
+// The pipeline's machine-code half through LLVM (rnnc/pipeline.h): the pack
+// kernel and the three sequence kernels, prepared for the target,
+// verified, optimized at O3, then JIT-linked in this process or generated
+// as one object file.
+//
+// For the JIT the module is split in three: the pack and forward-inference
+// kernels with the GEMM they share, which the pipeline optimizes and
+// compiles; forward training; and backward, which are optimized and
+// compiled when the JIT first looks them up (take_jit), so that inference
+// alone never pays for them. An object file holds all four in one module.
 #pragma once
 
 #include <functional>
@@ -12,6 +18,7 @@
 
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Target/TargetMachine.h>
@@ -51,11 +58,11 @@ class LlvmBackend final : public KernelBackend {
   // What the code is generated for: LLVM's CPU name and feature string.
   std::string cpu() const;
   std::string features() const;
-  // After finish(), Output::Jit: the kernels, linked and compiled (the
-  // JIT compiles on the first lookup, which finish() makes), and the JIT
-  // that holds them.
+  // After finish(), Output::Jit: the pack and inference kernels, compiled,
+  // and the JIT that holds all four (its first lookup of the others
+  // optimizes and compiles them; one lookup at a time).
   struct JitKernels {
-    SequenceKernel inference = nullptr, training = nullptr, backward = nullptr;
+    SequenceKernel inference = nullptr;
     PackKernel pack = nullptr;
   };
   const JitKernels& jit_kernels() const { return kernels_; }
@@ -68,12 +75,13 @@ class LlvmBackend final : public KernelBackend {
               Output output, SymbolPrefix symbol_prefix);
 
   llvm::orc::JITTargetMachineBuilder builder_;
-  std::unique_ptr<llvm::TargetMachine> machine_;
+  std::shared_ptr<llvm::TargetMachine> machine_;  // shared with the JIT's lazy optimization
   Output output_;
   SymbolPrefix symbol_prefix_;
   KernelSymbols symbols_{""};
-  std::unique_ptr<llvm::LLVMContext> context_;
-  std::unique_ptr<llvm::Module> module_;
+  llvm::orc::ThreadSafeContext context_;
+  std::vector<std::unique_ptr<llvm::Module>> modules_;
+  std::size_t eager_modules_ = 0;  // the first ones, optimized by optimize(); the rest on first lookup
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   JitKernels kernels_;
   std::string object_;
