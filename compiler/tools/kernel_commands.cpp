@@ -56,6 +56,14 @@ double median_ms(std::vector<double> samples) {
   return samples[samples.size() / 2];
 }
 
+// The milliseconds one run of `work` takes.
+template <class Work>
+double milliseconds(Work&& work) {
+  auto before = std::chrono::steady_clock::now();
+  work();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count();
+}
+
 // Runs `pass` at least 3 times and for about half a second; the median.
 template <class Pass>
 double time_pass(Pass&& pass) {
@@ -64,9 +72,7 @@ double time_pass(Pass&& pass) {
   std::vector<double> samples;
   Clock::time_point start = Clock::now();
   while (samples.size() < 3 || (Clock::now() - start < std::chrono::milliseconds(500) && samples.size() < 100)) {
-    Clock::time_point before = Clock::now();
-    pass();
-    samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - before).count());
+    samples.push_back(milliseconds(pass));
   }
   return median_ms(samples);
 }
@@ -119,11 +125,9 @@ Command add_bench_command(CLI::App& app) {
   options->steps = 50;
   options->batch = 16;
   return {command, [options] {
-            auto start = std::chrono::steady_clock::now();
-            std::optional<Cell> cell = compile(*options);
+            std::optional<Cell> cell;
+            const double compile_ms = milliseconds([&] { cell = compile(*options); });
             if (!cell) return kExitFailure;
-            double compile_ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
             const Graph& graph = cell->graph();
             const std::int64_t T = options->steps, B = options->batch;
 
@@ -162,23 +166,18 @@ Command add_bench_command(CLI::App& app) {
             double forward_gflop = forward_flops_per_row(graph) * double(T * B) * 1e-9;
             std::cout << fmt::format("{} T={} B={}, {} thread{}\n", graph.cell_name, T, B, options->threads,
                                      options->threads == 1 ? "" : "s");
-            // Cold: the Cell constructor (forward inference ready); first-forward: that and
-            // the first forward inference (packing the weights included), not
-            // the making of the random data between them.
-            auto first_call = std::chrono::steady_clock::now();
-            cell->forward_inference(args);
-            double first_forward_ms =
-                compile_ms +
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - first_call).count();
+            // Cold: the Cell constructor (forward inference ready). First-forward:
+            // that and the first forward inference (packing the weights
+            // included), not the making of the random data between them.
+            // All-kernels: cold and the training kernels, which compile on
+            // first use (rnnc/jit.h).
+            const double first_forward_ms = compile_ms + milliseconds([&] { cell->forward_inference(args); });
+            const double all_kernels_ms = compile_ms + milliseconds([&] {
+                                            cell->compiled().forward_training();
+                                            cell->compiled().backward();
+                                          });
             std::cout << fmt::format("compile cold {:.1f} ms\n", compile_ms);
             std::cout << fmt::format("compile first-forward {:.1f} ms\n", first_forward_ms);
-            // All kernels: that and the training kernels, which compile on
-            // first use (rnnc/jit.h).
-            auto rest = std::chrono::steady_clock::now();
-            cell->compiled().forward_training();
-            cell->compiled().backward();
-            double all_kernels_ms =
-                compile_ms + std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - rest).count();
             std::cout << fmt::format("compile all-kernels {:.1f} ms\n", all_kernels_ms);
             auto report = [&](const char* pass, double ms, double gflop) {
               std::cout << fmt::format("{:<10} {:>10.3f} ms {:>9.2f} GFLOP/s\n", pass, ms, gflop / (ms * 1e-3));
