@@ -5,7 +5,6 @@
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 
 #include "codegen/llvm_backend.h"
-#include "codegen/target.h"
 #include "rnnc/internal_error.h"
 #include "rnnc/pipeline.h"
 
@@ -14,7 +13,7 @@ namespace rnnc {
 struct CompiledCell::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
   KernelLayout layout;
-  KernelSymbols symbols{"rnnc"};
+  KernelSymbols symbols{""};  // the backend's
   Kernel inference, training, backward_kernel;
   PackKernel pack = nullptr;
   // Training and backward compile on first use (see codegen/llvm_backend.h),

@@ -114,16 +114,13 @@ void LlvmBackend::emit(const KernelLayout& layout) {
   } else {
     modules_ = split_by_kernel(*module, {symbols_.training, symbols_.backward});
   }
-  eager_modules_ = 1;
 }
 
 void LlvmBackend::verify(const char* stage) {
   for (const auto& module : modules_) verify_module(*module, stage);
 }
 
-void LlvmBackend::optimize() {
-  for (std::size_t m = 0; m < eager_modules_; ++m) optimize_module(*modules_[m], *machine_);
-}
+void LlvmBackend::optimize() { optimize_module(*modules_.front(), *machine_); }
 
 std::string LlvmBackend::ir_text() const {
   std::string text;
@@ -153,9 +150,10 @@ std::optional<CompileError> LlvmBackend::finish() {
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess((*jit)->getDataLayout().getGlobalPrefix());
   if (!generator) return fail(generator.takeError());
   (*jit)->getMainJITDylib().addGenerator(std::move(*generator));
-  // The modules optimize() left are optimized when first looked up.
+  // The modules optimize() left (all but the first) are optimized when
+  // first looked up.
   std::set<std::string> lazy;
-  for (std::size_t m = eager_modules_; m < modules_.size(); ++m) lazy.insert(modules_[m]->getModuleIdentifier());
+  for (std::size_t m = 1; m < modules_.size(); ++m) lazy.insert(modules_[m]->getModuleIdentifier());
   auto optimize_lazy = [machine = machine_, lazy](llvm::orc::ThreadSafeModule module,
                                                   const llvm::orc::MaterializationResponsibility&) {
     module.withModuleDo([&](llvm::Module& m) {

@@ -80,8 +80,9 @@ class LlvmBackend final : public KernelBackend {
   SymbolPrefix symbol_prefix_;
   KernelSymbols symbols_{""};
   llvm::orc::ThreadSafeContext context_;
+  // The first is optimized by optimize(), the others (JIT only) on first
+  // lookup.
   std::vector<std::unique_ptr<llvm::Module>> modules_;
-  std::size_t eager_modules_ = 0;  // the first ones, optimized by optimize(); the rest on first lookup
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   JitKernels kernels_;
   std::string object_;
