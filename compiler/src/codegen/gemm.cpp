@@ -49,28 +49,53 @@ class GemmEmitter {
   // W + j·row_stride + kk·k_stride) becomes column j % NR of panel j / NR;
   // the columns of the last panel beyond n are zero. Each panel is written
   // in order, k step by k step, so that at most NR lines of W are being read
-  // whichever of its strides is 1.
+  // whichever of its strides is 1. When row_stride is 1 a k step of a panel
+  // is NR consecutive floats of W, copied as (masked) vectors; otherwise
+  // float by float.
   void pack(llvm::Value* w, llvm::Value* packed, llvm::Value* n, llvm::Value* k, llvm::Value* row_stride,
             llvm::Value* k_stride) {
     const std::int64_t nr = schedule_.panel_width();
+    const int width = schedule_.vector_width;
     llvm::Value* panels = b_.CreateUDiv(b_.CreateAdd(n, i64(nr - 1)), i64(nr));
-    llvm::Value* last_row = b_.CreateSub(n, i64(1));
-    scalar_loop(panels, "pack_panel", [&](llvm::Value* panel) {
+    loop(panels, "pack_panel", [&](llvm::Value* panel) {
       llvm::Value* first_row = b_.CreateMul(panel, i64(nr));
       llvm::Value* destination = at(packed, b_.CreateMul(first_row, k));
-      scalar_loop(k, "pack_k", [&](llvm::Value* kk) {
-        llvm::Value* source = at(w, b_.CreateMul(kk, k_stride));
+      llvm::Value* columns = b_.CreateSub(n, first_row);
+      columns = b_.CreateSelect(b_.CreateICmpSLT(columns, i64(nr)), columns, i64(nr));
+      llvm::BasicBlock* contiguous = block("pack_contiguous"), *strided = block("pack_strided"),
+                        *done = block("pack_panel_done");
+      b_.CreateCondBr(b_.CreateICmpEQ(row_stride, i64(1)), contiguous, strided);
+      b_.SetInsertPoint(contiguous);
+      std::vector<llvm::Value*> masks;  // the lanes of each vector below `columns`
+      for (std::int64_t v = 0; v < nr / width; ++v) {
+        llvm::Value* remaining = b_.CreateSub(columns, i64(v * width));
+        remaining = b_.CreateSelect(b_.CreateICmpSGT(remaining, i64(0)), remaining, i64(0));
+        masks.push_back(emit_lane_mask(b_, remaining, width));
+      }
+      loop(k, "pack_k", [&](llvm::Value* kk) {
+        llvm::Value* source = at(w, b_.CreateAdd(first_row, b_.CreateMul(kk, k_stride)));
         llvm::Value* step = at(destination, b_.CreateMul(kk, i64(nr)));
-        for (std::int64_t c = 0; c < nr; ++c) {
-          // Columns past n read row n - 1 (always there) and store 0.
-          llvm::Value* j = b_.CreateAdd(first_row, i64(c));
-          llvm::Value* inside = b_.CreateICmpULT(j, n);
-          llvm::Value* row = b_.CreateSelect(inside, j, last_row);
-          llvm::Value* value = b_.CreateAlignedLoad(f32_, at(source, b_.CreateMul(row, row_stride)), llvm::Align(4));
-          value = b_.CreateSelect(inside, value, llvm::ConstantFP::get(f32_, 0.0));
-          b_.CreateAlignedStore(value, at(step, i64(c)), llvm::Align(4));
+        for (std::int64_t v = 0; v < nr / width; ++v) {
+          llvm::Value* values = b_.CreateMaskedLoad(vector_, at(source, i64(v * width)), llvm::Align(4),
+                                                    masks[std::size_t(v)], llvm::Constant::getNullValue(vector_));
+          b_.CreateAlignedStore(values, at(step, i64(v * width)), llvm::Align(4));
         }
       });
+      b_.CreateBr(done);
+      b_.SetInsertPoint(strided);
+      loop(k, "pack_k_strided", [&](llvm::Value* kk) {
+        llvm::Value* source = at(w, b_.CreateAdd(b_.CreateMul(first_row, row_stride), b_.CreateMul(kk, k_stride)));
+        llvm::Value* step = at(destination, b_.CreateMul(kk, i64(nr)));
+        loop(columns, "pack_column", [&](llvm::Value* c) {
+          llvm::Value* value = b_.CreateAlignedLoad(f32_, at(source, b_.CreateMul(c, row_stride)), llvm::Align(4));
+          b_.CreateAlignedStore(value, at(step, c), llvm::Align(4));
+        });
+        loop(b_.CreateSub(i64(nr), columns), "pack_zero_column", [&](llvm::Value* c) {
+          b_.CreateAlignedStore(llvm::ConstantFP::get(f32_, 0.0), at(step, b_.CreateAdd(columns, c)), llvm::Align(4));
+        });
+      });
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
     });
   }
 
@@ -192,7 +217,7 @@ class GemmEmitter {
         sources.push_back(at(a_base_, b_.CreateAdd(b_.CreateMul(b_.CreateAdd(m, i64(r)), a_stride_),
                                                    b_.CreateMul(k0, a_k_stride_))));
       }
-      scalar_loop(k_length, "gemm_pack_a", [&](llvm::Value* kk) {
+      loop(k_length, "gemm_pack_a", [&](llvm::Value* kk) {
         llvm::Value* step = at(tile, b_.CreateMul(kk, i64(rows)));
         llvm::Value* k_offset = b_.CreateMul(kk, a_k_stride_);
         for (int r = 0; r < rows; ++r) {
@@ -312,7 +337,7 @@ class GemmEmitter {
     llvm::Value* kk_next = b_.CreateAdd(kk, i64(1));
     kk->addIncoming(kk_next, b_.GetInsertBlock());
     for (std::size_t i = 0; i < count; ++i) accumulators[i]->addIncoming(sums[i], b_.GetInsertBlock());
-    keep_rolled(b_.CreateCondBr(b_.CreateICmpSLT(kk_next, k_length), body, done));
+    b_.CreateCondBr(b_.CreateICmpSLT(kk_next, k_length), body, done);
     b_.SetInsertPoint(done);
     return sums;
   }
@@ -369,10 +394,10 @@ class GemmEmitter {
   // c_tile) and the stack tile.
   void copy_tail(llvm::Value* c_tile, int rows, bool into_spill) {
     const std::int64_t nr = schedule_.panel_width();
-    scalar_loop(i64(rows), "gemm_tail_row", [&](llvm::Value* r) {
+    loop(i64(rows), "gemm_tail_row", [&](llvm::Value* r) {
       llvm::Value* c_row = at(c_tile, b_.CreateMul(r, c_stride_));
       llvm::Value* spill_row = at(spill_, b_.CreateMul(r, i64(nr)));
-      scalar_loop(tail_columns_, "gemm_tail_column", [&](llvm::Value* j) {
+      loop(tail_columns_, "gemm_tail_column", [&](llvm::Value* j) {
         llvm::Value* from = at(into_spill ? c_row : spill_row, j);
         llvm::Value* to = at(into_spill ? spill_row : c_row, j);
         b_.CreateAlignedStore(b_.CreateAlignedLoad(f32_, from, llvm::Align(4)), to, llvm::Align(4));
@@ -380,15 +405,8 @@ class GemmEmitter {
     });
   }
 
-  // A loop that is not vectorized either: the copies in packing and in the
-  // stack-tile path gain nothing from it but code.
-  void scalar_loop(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body) {
-    loop(count, name, body, /*vectorize=*/false);
-  }
-
-  void loop(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body,
-            bool vectorize = true) {
-    emit_loop(b_, count, name, body, vectorize);
+  void loop(llvm::Value* count, const char* name, const std::function<void(llvm::Value*)>& body) {
+    emit_loop(b_, count, name, body);
   }
 
   llvm::BasicBlock* block(const llvm::Twine& name) { return llvm::BasicBlock::Create(context_, name, f_); }

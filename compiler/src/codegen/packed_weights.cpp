@@ -2,7 +2,7 @@
 
 #include <llvm/IR/IRBuilder.h>
 
-#include "codegen/loops.h"
+#include "codegen/pointwise_codegen.h"
 #include "rnnc/internal_error.h"
 
 namespace rnnc {
@@ -27,9 +27,8 @@ void emit_pack_kernel(const std::vector<Symbol>& params, const PackedWeights& pa
       // Panels between the matrix's own and the next matrix's are zero.
       std::int64_t packed_own = packed_floats(n, k, schedule), packed_padded = packed_floats(columns[i], k, schedule);
       llvm::Value* gap = b.CreateGEP(b.getFloatTy(), packed, b.getInt64(std::uint64_t(packed_own)));
-      emit_loop(b, b.getInt64(std::uint64_t(packed_padded - packed_own)), "zero_gap", [&](llvm::Value* j) {
-        b.CreateStore(llvm::ConstantFP::get(b.getFloatTy(), 0.0), b.CreateGEP(b.getFloatTy(), gap, j));
-      });
+      emit_copy(b, schedule.vector_width, {nullptr, llvm::ConstantFP::get(b.getFloatTy(), 0.0), 1}, gap, b.getInt64(0),
+                b.getInt64(std::uint64_t(packed_padded - packed_own)));
       position += packed_padded;
     }
   }

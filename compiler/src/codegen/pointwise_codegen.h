@@ -1,7 +1,7 @@
-// The code of one row of a value that is not a matrix product: elementwise
-// math (with vector_math.h's inline transcendentals, so the loops
-// vectorize), broadcasts, concatenations, padding, sums, means and softmax,
-// on values whose addresses the kernel frame (kernel_frame.h) resolved.
+// The code of one row of a value that is not a matrix product, as vector
+// code: elementwise math (with vector_math.h's inline transcendentals),
+// broadcasts, concatenations, padding, sums, means and softmax, on values
+// whose addresses the kernel frame (kernel_frame.h) resolved.
 #pragma once
 
 #include <cstdint>
@@ -21,14 +21,20 @@ struct Access {
   std::int64_t length = 1;
 };
 
-// Computes `node` for one row into `destination` from its operands: all of
-// its elements, or for an elementwise node (unary, binary, broadcast) the
-// `count` elements from `first` (both null: all).
-void emit_row_values(llvm::IRBuilder<>& b, const Node& node, llvm::Value* destination,
+// Computes `node` for one row into `destination` from its operands, in
+// vectors of `width` floats: all of its elements, or for an elementwise node
+// (unary, binary, broadcast) the `count` elements from `first` (both null:
+// all), count a multiple of width.
+void emit_row_values(llvm::IRBuilder<>& b, int width, const Node& node, llvm::Value* destination,
                      const std::vector<Access>& operands, llvm::Value* first = nullptr, llvm::Value* count = nullptr);
 
-// Copies elements [first, first + count) of `source` to `destination`.
-void emit_copy(llvm::IRBuilder<>& b, const Access& source, llvm::Value* destination, llvm::Value* first,
-               llvm::Value* count);
+// Copies elements [first, first + count) of `source` to `destination`;
+// `whole_vectors`: count is a multiple of width.
+void emit_copy(llvm::IRBuilder<>& b, int width, const Access& source, llvm::Value* destination, llvm::Value* first,
+               llvm::Value* count, bool whole_vectors = false);
+
+// destination[j] += source[j] for j in [first, first + count).
+void emit_accumulate(llvm::IRBuilder<>& b, int width, const Access& source, llvm::Value* destination,
+                     llvm::Value* first, llvm::Value* count);
 
 }  // namespace rnnc

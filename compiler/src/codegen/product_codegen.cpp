@@ -2,6 +2,7 @@
 
 #include "codegen/gemm.h"
 #include "codegen/loops.h"
+#include "codegen/pointwise_codegen.h"
 
 namespace rnnc {
 
@@ -85,24 +86,15 @@ void emit_param_gradient(KernelFrame& frame, const ParamGradient& gradient) {
   llvm::IRBuilder<>& b = frame.builder();
   llvm::LLVMContext& context = b.getContext();
   const Node& node = frame.graph().node(gradient.node);
-  llvm::Type* f32 = b.getFloatTy();
   llvm::Value* target = frame.param_gradient(std::size_t(gradient.param));
   if (node.op != Op::Outer) {
-    // Row after row, so that the loop over the elements vectorizes and
-    // reads each row once; the threads share the elements.
+    // Row after row, so that each row is read once; the threads share the
+    // elements.
     std::int64_t length = element_count(node.shape);
     auto [begin, end] = frame.team().share(b, frame.i64(length));
-    auto element = [&](const Access& x, llvm::Value* index) -> llvm::Value* {
-      if (x.constant) return x.constant;
-      return b.CreateLoad(f32, b.CreateGEP(f32, x.base, x.length == 1 ? frame.i64(0) : index));
-    };
     frame.loop(frame.rows(), "gradient_rows", [&](llvm::Value* row) {
-      Access value = frame.access(gradient.node, row, nullptr);
-      frame.loop(b.CreateSub(end, begin), "gradient", [&](llvm::Value* i) {
-        llvm::Value* k = b.CreateAdd(begin, i);
-        llvm::Value* total = b.CreateFAdd(element({target, nullptr, length}, k), element(value, k));
-        b.CreateStore(total, b.CreateGEP(f32, target, k));
-      });
+      emit_accumulate(b, frame.plan().schedule.vector_width, frame.access(gradient.node, row, nullptr), target, begin,
+                      b.CreateSub(end, begin));
     });
     return;
   }

@@ -168,12 +168,12 @@ class SequenceEmitter {
           if (!computed_in_step(plan_.sinks[k])) continue;
           Access sink = frame_.access(plan_.sinks[k], row, sample);
           llvm::Value* target = frame_.sink_row(k, row);
-          for_block(sink.length, [&](llvm::Value* first) { emit_copy(builder_, sink, target, first, width); });
+          for_block(sink.length, [&](llvm::Value* first) { emit_copy(builder_, lanes(), sink, target, first, width, true); });
         }
         for (std::size_t s = 0; s < graph_.states.size(); ++s) {
           Access next = frame_.access(graph_.next_states[s], row, sample);
           llvm::Value* target = frame_.state_row(frame_.next_states(), sample, frame_.state_offset(int(s)));
-          for_block(next.length, [&](llvm::Value* first) { emit_copy(builder_, next, target, first, width); });
+          for_block(next.length, [&](llvm::Value* first) { emit_copy(builder_, lanes(), next, target, first, width, true); });
         }
       });
     });
@@ -233,12 +233,14 @@ class SequenceEmitter {
     llvm::Value* destination = frame_.stored(id, row, sample);
     std::vector<Access> operands;
     for (NodeId operand : node.operands) operands.push_back(frame_.access(operand, row, sample));
-    emit_row_values(builder_, node, destination, operands, first, count);
+    emit_row_values(builder_, lanes(), node, destination, operands, first, count);
   }
 
   void copy(const Access& source, llvm::Value* destination, std::int64_t length) {
-    emit_copy(builder_, source, destination, i64(0), i64(length));
+    emit_copy(builder_, lanes(), source, destination, i64(0), i64(length));
   }
+
+  int lanes() const { return plan_.schedule.vector_width; }
 
   llvm::Value* i64(std::int64_t value) { return frame_.i64(value); }
 

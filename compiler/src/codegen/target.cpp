@@ -143,7 +143,9 @@ void optimize_module(llvm::Module& module, llvm::TargetMachine& machine) {
   builder.registerFunctionAnalyses(functions);
   builder.registerLoopAnalyses(loops);
   builder.crossRegisterProxies(loops, functions, cgscc, modules);
-  llvm::ModulePassManager pipeline = builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  llvm::ModulePassManager pipeline;
+  llvm::Error error = builder.parsePassPipeline(pipeline, kOptimizationPipeline);
+  RNNC_ASSERT(!error, "the optimization pipeline does not parse: " + llvm::toString(std::move(error)));
   pipeline.run(module, modules);
 }
 

@@ -2,8 +2,8 @@
 //
 // Each emitter takes a float or a <N x float> value and returns one of the
 // same type. It emits only arithmetic, bit operations, conversions, selects
-// and comparisons -- no calls, not even to intrinsics -- so the loop
-// vectorizer can widen a loop that uses it. (LLVM's optimizer turns some of
+// and comparisons -- no calls, not even to intrinsics -- so that it works
+// on vectors of any width. (LLVM's optimizer turns some of
 // them into llvm.fabs / llvm.smax, which lower to bit operations.) Multiply-adds carry the
 // `contract` flag, so the back end fuses them where the CPU has FMA.
 // Fast-math flags on the caller's builder are ignored (saved and cleared),
