@@ -7,6 +7,7 @@ packages=(
   cmake g++ make
   llvm-19-dev      # JIT and ahead-of-time code generation
   libfmt-dev       # formatting
+  libxxhash-dev    # the kernel cache's keys and checksums (XXH3)
   libcli11-dev     # command-line parsing for the rnnc tool
   catch2           # unit tests (v2)
   libbenchmark-dev # bench/

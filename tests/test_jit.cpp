@@ -100,7 +100,7 @@ void check_level_assembly(const IsaLevel& level) {
   // the one it asks for.
   std::vector<rnnc::Stage> seen;
   std::string assembly;
-  rnnc::AotOptions options{.target = level.target, .name = "lstm", .hook = {}};
+  rnnc::AotOptions options{.target = level.target, .name = "lstm", .hook = {}, .cache = nullptr};
   options.hook = [&](rnnc::Stage stage, const std::function<std::string()>& text) {
     seen.push_back(stage);
     if (stage == rnnc::Stage::Asm) assembly = text();

@@ -1,6 +1,7 @@
 #include "cli_support.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -21,6 +22,12 @@ void add_cell_args(CLI::App& command, CellArgs& args, bool with_dimensions) {
 void add_target_args(CLI::App& command, TargetOptions& target) {
   command.add_option("--target-cpu", target.cpu, "LLVM CPU name, e.g. x86-64 (default: the host)");
   command.add_option("--target-features", target.features, "LLVM features, e.g. +avx2,-fma");
+}
+
+void add_no_cache_flag(CLI::App& command) {
+  command.add_flag_callback(
+      "--no-cache", [] { ::setenv("RNNC_CACHE", "off", 1); },
+      "compile without the kernel cache, neither reading nor writing it (as RNNC_CACHE=off)");
 }
 
 DimensionArgs parse_dimension_args(const std::vector<std::string>& args) {

@@ -33,6 +33,10 @@ void add_cell_args(CLI::App& command, CellArgs& args, bool with_dimensions);
 // Adds --target-cpu and --target-features.
 void add_target_args(CLI::App& command, TargetOptions& target);
 
+// Adds --no-cache: this run neither reads nor writes the kernel cache (it
+// sets RNNC_CACHE=off for the process, which rnnc/kernel_cache.h reads).
+void add_no_cache_flag(CLI::App& command);
+
 DimensionArgs parse_dimension_args(const std::vector<std::string>& args);
 SourceFile load_source(const std::string& path);
 
@@ -52,5 +56,6 @@ Command add_gradcheck_command(CLI::App& app);
 Command add_verify_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_compile_command(CLI::App& app);
+Command add_cache_command(CLI::App& app);
 
 }  // namespace rnnc::cli

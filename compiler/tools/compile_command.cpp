@@ -27,6 +27,7 @@ Command add_compile_command(CLI::App& app) {
   command->add_option("--name", options->aot.name,
                       "C identifier the header's functions start with (default: the cell's name)");
   add_target_args(*command, options->aot.target);
+  add_no_cache_flag(*command);
   command
       ->add_option("--emit", options->emit, "also write stages as PREFIX.<stage>: ast, ir, grad, llvm, llvm-opt, asm")
       ->delimiter(',');

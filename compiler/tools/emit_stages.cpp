@@ -40,6 +40,9 @@ std::optional<Lowered> lower(const CellArgs& args, const std::vector<Stage>& sta
   DiagnosticEngine diagnostics(file);
   Lowered lowered;
   AotOptions watched = options;
+  // A cached object has no LLVM IR or assembly to show.
+  bool shows_llvm = std::any_of(stages.begin(), stages.end(), [](Stage stage) { return stage >= Stage::Llvm; });
+  if (to_object && !shows_llvm) watched.cache = KernelCache::from_environment();
   watched.hook = [&](Stage stage, const std::function<std::string()>& text) {
     if (std::find(stages.begin(), stages.end(), stage) != stages.end()) lowered.texts[stage] = text();
     return !to_object && lowered.texts.size() == std::set<Stage>(stages.begin(), stages.end()).size();

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
 
   std::vector<Command> commands = {add_check_command(app),     add_ir_command(app),     add_grad_command(app),
                                    add_gradcheck_command(app), add_verify_command(app), add_bench_command(app),
-                                   add_compile_command(app)};
+                                   add_compile_command(app),   add_cache_command(app)};
 
   // CLI11 would call a missing or unknown verb, or an option before the
   // verb, a missing subcommand; say which it is instead.

@@ -3,10 +3,12 @@
 // C or C++ program calls them through. No LLVM header is included here.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "rnnc/jit.h"
+#include "rnnc/kernel_cache.h"
 #include "rnnc/kernel_layout.h"
 #include "rnnc/pipeline.h"
 
@@ -20,6 +22,10 @@ struct AotOptions {
   std::string name;
   // Watches (or stops) the pipeline's stages, as --emit does.
   StageHook hook;
+  // Where the object is looked up before compiling and stored after; none:
+  // always compiled. (With a cached object there is no LLVM IR for the
+  // hook to see.)
+  std::shared_ptr<const KernelCache> cache;
 };
 
 struct AotCell {

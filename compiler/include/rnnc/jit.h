@@ -57,6 +57,9 @@ class CompiledCell {
   // The instruction-set features the kernels need that this CPU lacks
   // (empty when they can run here).
   std::vector<std::string> missing_host_features() const;
+  // Whether every kernel was loaded from the kernel cache
+  // (rnnc/kernel_cache.h) rather than compiled.
+  bool from_cache() const;
   // The most floats per row of any buffer the kernels use (what bounds
   // steps·batch, see rnnc/cell_bounds.h).
   std::int64_t widest_row_floats() const;

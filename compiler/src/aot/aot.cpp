@@ -11,7 +11,7 @@ Expected<std::optional<AotCell>> compile_ahead_of_time(const PipelineInput& inpu
     return aot_kernel_prefix(options.name.empty() ? cell_name : options.name);
   };
   Expected<std::unique_ptr<LlvmBackend>> backend =
-      LlvmBackend::create(options.target, LlvmBackend::Output::Object, symbol_prefix);
+      LlvmBackend::create(options.target, LlvmBackend::Output::Object, symbol_prefix, options.cache);
   if (!backend) return backend.error();
   Expected<PipelineResult> result = run_pipeline(input, backend->get(), options.hook);
   if (!result) return result.error();

@@ -6,6 +6,7 @@
 
 #include "codegen/llvm_backend.h"
 #include "rnnc/internal_error.h"
+#include "rnnc/kernel_cache.h"
 #include "rnnc/pipeline.h"
 
 namespace rnnc {
@@ -16,6 +17,7 @@ struct CompiledCell::Impl {
   KernelSymbols symbols{""};  // the backend's
   Kernel inference, training, backward_kernel;
   PackKernel pack = nullptr;
+  bool from_cache = false;
   // Training and backward compile on first use (see codegen/llvm_backend.h),
   // one at a time: the JIT's compiler and target machine are not safe to
   // share between threads.
@@ -49,13 +51,15 @@ std::int64_t CompiledCell::packed_weight_floats() const { return impl_->layout.p
 int CompiledCell::vector_width() const { return impl_->layout.schedule.vector_width; }
 std::int64_t CompiledCell::panel_width() const { return impl_->layout.schedule.panel_width(); }
 std::int64_t CompiledCell::widest_row_floats() const { return rnnc::widest_row_floats(impl_->layout); }
+bool CompiledCell::from_cache() const { return impl_->from_cache; }
 std::vector<std::string> CompiledCell::missing_host_features() const {
   return missing_on_host(impl_->layout.required_features);
 }
 
 Expected<std::unique_ptr<CompiledCell>> CompiledCell::compile(const Graph& forward, const TargetOptions& target) {
   Expected<std::unique_ptr<LlvmBackend>> backend =
-      LlvmBackend::create(target, LlvmBackend::Output::Jit, [](const std::string&) { return "rnnc"; });
+      LlvmBackend::create(target, LlvmBackend::Output::Jit, [](const std::string&) { return "rnnc"; },
+                          KernelCache::from_environment());
   if (!backend) return backend.error();
   PipelineInput input;
   input.ir = &forward;
@@ -71,6 +75,7 @@ Expected<std::unique_ptr<CompiledCell>> CompiledCell::compile(const Graph& forwa
   impl->training = {nullptr, layout.training, layout.training_arguments};
   impl->backward_kernel = {nullptr, layout.backward_kernel, layout.backward_arguments};
   impl->pack = kernels.pack;
+  impl->from_cache = kernels.from_cache;
   return std::unique_ptr<CompiledCell>(new CompiledCell(std::move(impl)));
 }
 

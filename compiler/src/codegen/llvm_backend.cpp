@@ -1,5 +1,7 @@
 #include "codegen/llvm_backend.h"
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -75,7 +77,8 @@ std::vector<std::unique_ptr<llvm::Module>> split_by_kernel(llvm::Module& whole,
 }  // namespace
 
 Expected<std::unique_ptr<LlvmBackend>> LlvmBackend::create(const TargetOptions& target, Output output,
-                                                           SymbolPrefix symbol_prefix) {
+                                                           SymbolPrefix symbol_prefix,
+                                                           std::shared_ptr<const KernelCache> cache) {
   auto fail = target_error;
   auto builder = make_target_builder(target);
   if (!builder) return fail(builder.takeError());
@@ -84,16 +87,17 @@ Expected<std::unique_ptr<LlvmBackend>> LlvmBackend::create(const TargetOptions& 
   if (output == Output::Object) builder->setRelocationModel(llvm::Reloc::PIC_);
   auto machine = builder->createTargetMachine();
   if (!machine) return fail(machine.takeError());
-  return std::unique_ptr<LlvmBackend>(
-      new LlvmBackend(std::move(*builder), std::move(*machine), output, std::move(symbol_prefix)));
+  return std::unique_ptr<LlvmBackend>(new LlvmBackend(std::move(*builder), std::move(*machine), output,
+                                                      std::move(symbol_prefix), std::move(cache)));
 }
 
 LlvmBackend::LlvmBackend(llvm::orc::JITTargetMachineBuilder builder, std::unique_ptr<llvm::TargetMachine> machine,
-                         Output output, SymbolPrefix symbol_prefix)
+                         Output output, SymbolPrefix symbol_prefix, std::shared_ptr<const KernelCache> cache)
     : builder_(std::move(builder)),
       machine_(std::move(machine)),
       output_(output),
-      symbol_prefix_(std::move(symbol_prefix)) {}
+      symbol_prefix_(std::move(symbol_prefix)),
+      cache_(std::move(cache)) {}
 
 GemmSchedule LlvmBackend::gemm_schedule() const { return choose_gemm_schedule(*machine_); }
 std::vector<CpuFeature> LlvmBackend::required_features() const { return required_cpu_features(*machine_); }
@@ -102,47 +106,91 @@ std::string LlvmBackend::features() const { return machine_->getTargetFeatureStr
 
 void LlvmBackend::emit(const KernelLayout& layout) {
   symbols_ = KernelSymbols(symbol_prefix_(layout.forward.cell_name));
+  // The symbol prefix is part of each role: it is in the code.
+  std::vector<std::string> roles = {"object " + symbols_.pack};
+  if (output_ == Output::Jit) {
+    roles = {"jit pack+inference " + symbols_.pack, "jit training " + symbols_.pack, "jit backward " + symbols_.pack};
+  }
+  bool all_cached = true;
+  for (const std::string& role : roles) {
+    entries_.push_back({module_cache_key(layout.forward, *machine_, role),
+                        module_description(layout.forward, *machine_, role)});
+    cached_.push_back(cache_ ? cache_->load(entries_.back().key) : std::nullopt);
+    all_cached = all_cached && cached_.back();
+  }
   context_ = llvm::orc::ThreadSafeContext(std::make_unique<llvm::LLVMContext>());
+  modules_.resize(roles.size());
+  if (all_cached) return;
   auto module = std::make_unique<llvm::Module>("rnnc_" + layout.forward.cell_name, *context_.getContext());
   emit_pack_kernel(layout.forward.params, layout.packing, layout.schedule, symbols_.pack, *module);
   emit_sequence_kernel(layout.forward, layout.inference, symbols_.inference, *module);
   emit_sequence_kernel(layout.forward, layout.training, symbols_.training, *module);
   emit_sequence_kernel(layout.backward.graph, layout.backward_kernel, symbols_.backward, *module);
   prepare_module(*module, *machine_);
+  std::vector<std::unique_ptr<llvm::Module>> parts;
   if (output_ == Output::Object) {
-    modules_.push_back(std::move(module));
+    parts.push_back(std::move(module));
   } else {
-    modules_ = split_by_kernel(*module, {symbols_.training, symbols_.backward});
+    parts = split_by_kernel(*module, {symbols_.training, symbols_.backward});
+  }
+  for (std::size_t part = 0; part < parts.size(); ++part) {
+    if (cached_[part]) continue;
+    parts[part]->setModuleIdentifier(entries_[part].key.hex());  // how CachingCompiler finds the entry
+    modules_[part] = std::move(parts[part]);
   }
 }
 
 void LlvmBackend::verify(const char* stage) {
-  for (const auto& module : modules_) verify_module(*module, stage);
+  for (const auto& module : modules_) {
+    if (module) verify_module(*module, stage);
+  }
 }
 
-void LlvmBackend::optimize() { optimize_module(*modules_.front(), *machine_); }
+void LlvmBackend::optimize() {
+  if (modules_.front()) optimize_module(*modules_.front(), *machine_);
+}
 
 std::string LlvmBackend::ir_text() const {
   std::string text;
   llvm::raw_string_ostream stream(text);
-  for (const auto& module : modules_) module->print(stream, nullptr);
+  for (const auto& module : modules_) {
+    if (module) module->print(stream, nullptr);
+  }
   return text;
 }
 
 std::string LlvmBackend::assembly() {
   std::string text;
-  for (const auto& module : modules_) text += emit_machine_code(*module, *machine_, MachineCodeKind::Assembly);
+  for (const auto& module : modules_) {
+    if (module) text += emit_machine_code(*module, *machine_, MachineCodeKind::Assembly);
+  }
   return text;
 }
 
 std::optional<CompileError> LlvmBackend::finish() {
-  auto fail = target_error;
-  if (output_ == Output::Object) {
+  if (output_ == Output::Jit) return finish_jit();
+  if (cached_.front()) {
+    object_ = std::move(*cached_.front());
+  } else {
     object_ = emit_machine_code(*modules_.front(), *machine_, MachineCodeKind::Object);
     report_codegen_pass_times();
-    return std::nullopt;
+    if (cache_) cache_->store(entries_.front().key, entries_.front().description, object_);
   }
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder_).create();
+  return std::nullopt;
+}
+
+std::optional<CompileError> LlvmBackend::finish_jit() {
+  auto fail = target_error;
+  // What the JIT compiles (the modules the cache did not have) it stores.
+  std::map<std::string, CachingCompiler::Entry> compiled;
+  for (std::size_t part = 0; part < modules_.size(); ++part) {
+    if (modules_[part]) compiled[modules_[part]->getModuleIdentifier()] = entries_[part];
+  }
+  auto compiler = [&](llvm::orc::JITTargetMachineBuilder)
+      -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+    return std::make_unique<CachingCompiler>(machine_, cache_, compiled);
+  };
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder_).setCompileFunctionCreator(compiler).create();
   if (!jit) return fail(jit.takeError());
   // LLVM may turn copy loops into memcpy or memset: resolve those in this
   // process.
@@ -153,7 +201,9 @@ std::optional<CompileError> LlvmBackend::finish() {
   // The modules optimize() left (all but the first) are optimized when
   // first looked up.
   std::set<std::string> lazy;
-  for (std::size_t m = 1; m < modules_.size(); ++m) lazy.insert(modules_[m]->getModuleIdentifier());
+  for (std::size_t m = 1; m < modules_.size(); ++m) {
+    if (modules_[m]) lazy.insert(modules_[m]->getModuleIdentifier());
+  }
   auto optimize_lazy = [machine = machine_, lazy](llvm::orc::ThreadSafeModule module,
                                                   const llvm::orc::MaterializationResponsibility&) {
     module.withModuleDo([&](llvm::Module& m) {
@@ -164,12 +214,15 @@ std::optional<CompileError> LlvmBackend::finish() {
     return llvm::Expected<llvm::orc::ThreadSafeModule>(std::move(module));
   };
   (*jit)->getIRTransformLayer().setTransform(optimize_lazy);
-  for (auto& module : modules_) {
-    if (llvm::Error error = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), context_))) {
-      return fail(std::move(error));
-    }
+  for (std::size_t part = 0; part < modules_.size(); ++part) {
+    llvm::Error error = cached_[part]
+                            ? (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*cached_[part]))
+                            : (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(modules_[part]), context_));
+    if (error) return fail(std::move(error));
   }
+  kernels_.from_cache = std::all_of(cached_.begin(), cached_.end(), [](const auto& object) { return bool(object); });
   modules_.clear();
+  cached_.clear();
   for (std::optional<CompileError> error :
        {look_up(**jit, symbols_.inference, kernels_.inference), look_up(**jit, symbols_.pack, kernels_.pack)}) {
     if (error) return error;

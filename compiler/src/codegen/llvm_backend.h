@@ -8,6 +8,10 @@
 // compiles; forward training; and backward, which are optimized and
 // compiled when the JIT first looks them up (take_jit), so that inference
 // alone never pays for them. An object file holds all four in one module.
+//
+// With a kernel cache (rnnc/kernel_cache.h) each of these modules' objects
+// is looked up before anything is emitted and stored once compiled; when
+// all are there, emit() emits nothing and the JIT links the cached objects.
 #pragma once
 
 #include <functional>
@@ -23,7 +27,9 @@
 #include <llvm/IR/Module.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include "codegen/kernel_object_cache.h"
 #include "rnnc/kernel_abi.h"
+#include "rnnc/kernel_cache.h"
 #include "rnnc/pipeline.h"
 
 namespace rnnc {
@@ -43,7 +49,8 @@ class LlvmBackend final : public KernelBackend {
   // A usage error (CompileError::Kind::Target) for an unknown CPU or
   // feature.
   static Expected<std::unique_ptr<LlvmBackend>> create(const TargetOptions& target, Output output,
-                                                        SymbolPrefix symbol_prefix);
+                                                        SymbolPrefix symbol_prefix,
+                                                        std::shared_ptr<const KernelCache> cache = nullptr);
 
   GemmSchedule gemm_schedule() const override;
   std::vector<CpuFeature> required_features() const override;
@@ -64,6 +71,7 @@ class LlvmBackend final : public KernelBackend {
   struct JitKernels {
     SequenceKernel inference = nullptr;
     PackKernel pack = nullptr;
+    bool from_cache = false;  // every module's object came from the cache
   };
   const JitKernels& jit_kernels() const { return kernels_; }
   std::unique_ptr<llvm::orc::LLJIT> take_jit() { return std::move(jit_); }
@@ -72,7 +80,8 @@ class LlvmBackend final : public KernelBackend {
 
  private:
   LlvmBackend(llvm::orc::JITTargetMachineBuilder builder, std::unique_ptr<llvm::TargetMachine> machine,
-              Output output, SymbolPrefix symbol_prefix);
+              Output output, SymbolPrefix symbol_prefix, std::shared_ptr<const KernelCache> cache);
+  std::optional<CompileError> finish_jit();
 
   llvm::orc::JITTargetMachineBuilder builder_;
   std::shared_ptr<llvm::TargetMachine> machine_;  // shared with the JIT's lazy optimization
@@ -80,8 +89,12 @@ class LlvmBackend final : public KernelBackend {
   SymbolPrefix symbol_prefix_;
   KernelSymbols symbols_{""};
   llvm::orc::ThreadSafeContext context_;
-  // The first is optimized by optimize(), the others (JIT only) on first
-  // lookup.
+  std::shared_ptr<const KernelCache> cache_;
+  // Per module (part of the split): its cache entry, its object when the
+  // cache had it, else its IR. The first is optimized by optimize(), the
+  // others (JIT only) on first lookup.
+  std::vector<CachingCompiler::Entry> entries_;
+  std::vector<std::optional<std::string>> cached_;
   std::vector<std::unique_ptr<llvm::Module>> modules_;
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   JitKernels kernels_;

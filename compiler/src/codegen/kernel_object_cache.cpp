@@ -1,0 +1,58 @@
+#include "codegen/kernel_object_cache.h"
+
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
+#include <llvm/Support/CommandLine.h>
+
+#include "codegen/target.h"
+#include "rnnc/build_id.h"
+#include "rnnc/ir_printer.h"
+
+namespace rnnc {
+
+namespace {
+
+// The value of an LLVM command-line option the process may have set (the
+// code generator reads them).
+std::string option_value(const char* name) {
+  llvm::StringMap<llvm::cl::Option*>& options = llvm::cl::getRegisteredOptions();
+  auto found = options.find(name);
+  if (found == options.end()) return "absent";
+  return static_cast<llvm::cl::opt<bool>*>(found->second)->getValue() ? "true" : "false";
+}
+
+}  // namespace
+
+CacheKey module_cache_key(const Graph& forward, const llvm::TargetMachine& machine, const std::string& role) {
+  std::string code_model = std::to_string(int(machine.getCodeModel()));
+  std::string relocation = std::to_string(int(machine.getRelocationModel()));
+  std::string level = std::to_string(int(machine.getOptLevel()));
+  std::string lsr = option_value("disable-lsr");
+  std::string ir = print_graph(forward);
+  return cache_key({RNNC_BUILD_ID, LLVM_VERSION_STRING, machine.getTargetTriple().str(), machine.getTargetCPU(),
+                    machine.getTargetFeatureString(), code_model, relocation, level, kOptimizationPipeline, lsr, role,
+                    ir});
+}
+
+std::string module_description(const Graph& forward, const llvm::TargetMachine& machine, const std::string& role) {
+  std::string ir = print_graph(forward);
+  return ir.substr(0, ir.find('\n')) + " " + machine.getTargetCPU().str() + " " + role;
+}
+
+CachingCompiler::CachingCompiler(std::shared_ptr<llvm::TargetMachine> machine,
+                                 std::shared_ptr<const KernelCache> cache, std::map<std::string, Entry> entries)
+    : IRCompiler(llvm::orc::irManglingOptionsFromTargetOptions(machine->Options)),
+      machine_(std::move(machine)),
+      cache_(std::move(cache)),
+      entries_(std::move(entries)) {}
+
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> CachingCompiler::operator()(llvm::Module& module) {
+  auto object = llvm::orc::SimpleCompiler(*machine_)(module);
+  auto entry = entries_.find(module.getModuleIdentifier());
+  if (object && cache_ && entry != entries_.end()) {
+    cache_->store(entry->second.key, entry->second.description, (*object)->getBuffer());
+  }
+  return object;
+}
+
+}  // namespace rnnc
