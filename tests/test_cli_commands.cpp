@@ -1,7 +1,15 @@
-// The gradient and kernel commands: grad, gradcheck, verify, bench.
+// The gradient and kernel commands: grad, gradcheck, verify, bench; and
+// the kernel cache's command and switches.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+#include <string>
+
 #include "diagnostics_support.h"
+#include "support/temporary_directory.h"
 
 using rnnc_test::RunResult;
 using rnnc_test::run_rnnc;
@@ -63,4 +71,84 @@ TEST_CASE("cli: a sequence too large for memory is refused with one line", "[cli
                                "--batch", "1000000", "--steps", "100000"});
   CHECK(result.exit_code == 2);
   CHECK(result.err == "rnnc: error: out of memory; try smaller dimensions, --steps or --batch\n");
+}
+
+namespace {
+
+// Sets an environment variable for the test's children, restoring it after.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvironment() {
+    if (old_) {
+      ::setenv(name_, old_->c_str(), 1);
+    } else {
+      ::unsetenv(name_);
+    }
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+std::size_t count_lines(const std::string& text, const std::string& containing) {
+  std::size_t count = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) count += line.find(containing) != std::string::npos;
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("cli: the kernel cache's path list and clear; --no-cache neither reads nor writes it", "[cli][cache]") {
+  rnnc::testing::TemporaryDirectory directory;
+  const std::string cache = directory.file("cache");
+  ScopedEnvironment environment("RNNC_CACHE_DIR", cache);
+  RunResult path = run_rnnc({"cache", "path"});
+  CHECK(path.exit_code == 0);
+  CHECK(path.out == cache + "\n");
+  const std::vector<std::string> verify = {"verify", kLstm, "-D", "I=3", "-D", "H=4"};
+  std::vector<std::string> uncached = verify;
+  uncached.push_back("--no-cache");
+  CHECK(run_rnnc(uncached).exit_code == 0);
+  CHECK(count_lines(run_rnnc({"cache", "list"}).out, "lstm<I=3, H=4>") == 0);
+  CHECK(run_rnnc(verify).exit_code == 0);
+  RunResult listed = run_rnnc({"cache", "list"});
+  CHECK(listed.exit_code == 0);
+  CHECK(count_lines(listed.out, "lstm<I=3, H=4>") == 3);  // the JIT's three modules
+  CHECK(count_lines(listed.out, " jit backward ") == 1);
+  CHECK(run_rnnc({"compile", kLstm, "-D", "I=3", "-D", "H=4", "-o", directory.file("lstm")}).exit_code == 0);
+  CHECK(count_lines(run_rnnc({"cache", "list"}).out, " object ") == 1);
+  RunResult cleared = run_rnnc({"cache", "clear"});
+  CHECK(cleared.exit_code == 0);
+  CHECK(cleared.out.find("removed 4 entries") != std::string::npos);
+  CHECK(count_lines(run_rnnc({"cache", "list"}).out, "lstm") == 0);
+  CHECK(run_rnnc({"cache", "nonsense"}).exit_code == 2);
+}
+
+TEST_CASE("cli: an unsafe kernel cache directory is one warning and no failure", "[cli][cache]") {
+  rnnc::testing::TemporaryDirectory directory;
+  std::filesystem::permissions(directory.path(), std::filesystem::perms::all);  // world-writable
+  ScopedEnvironment environment("RNNC_CACHE_DIR", directory.path().string());
+  RunResult result = run_rnnc({"verify", kLstm, "-D", "I=3", "-D", "H=4"});
+  CHECK(result.exit_code == 0);
+  CHECK(count_lines(result.err, "warning: kernel cache") == 1);
+  CHECK(count_lines(result.err, "writable by others") == 1);
+  RunResult list = run_rnnc({"cache", "list"});
+  CHECK(list.exit_code == 2);
+  CHECK(list.err.find("writable by others") != std::string::npos);
+}
+
+TEST_CASE("cli: bench times a cached compile", "[cli][cache]") {
+  RunResult result = run_rnnc({"bench", kLstm, "-D", "I=3", "-D", "H=4", "--steps", "2", "--batch", "1"});
+  CHECK(result.exit_code == 0);
+  CHECK(count_lines(result.out, "compile cached ") == 1);
+  RunResult uncached = run_rnnc({"bench", kLstm, "-D", "I=3", "-D", "H=4", "--steps", "2", "--batch", "1", "--no-cache"});
+  CHECK(count_lines(uncached.out, "compile cached ") == 0);
 }

@@ -28,16 +28,14 @@ struct KernelOptions {
   TargetOptions target;
 };
 
-void add_kernel_options(CLI::App& command, KernelOptions& options, bool with_target) {
+void add_kernel_options(CLI::App& command, KernelOptions& options, bool with_seed) {
   add_cell_args(command, options.cell, true);
   command.add_option("--steps", options.steps, "sequence length T")->check(CLI::Range(std::int64_t(1), kMaxExtent));
   command.add_option("--batch", options.batch, "batch size B")->check(CLI::Range(std::int64_t(1), kMaxExtent));
   command.add_option("--threads", options.threads, "threads per sequence")->check(CLI::Range(1, Cell::kMaxThreads));
   add_no_cache_flag(command);
-  if (with_target) {
-    command.add_option("--seed", options.seed, "random seed");
-    add_target_args(command, options.target);
-  }
+  add_target_args(command, options.target);
+  if (with_seed) command.add_option("--seed", options.seed, "random seed");
 }
 
 // Compiles the cell; a cell error or an unknown target becomes a usage error.
