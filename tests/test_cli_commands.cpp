@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -130,6 +131,21 @@ TEST_CASE("cli: the kernel cache's path list and clear; --no-cache neither reads
   CHECK(cleared.out.find("removed 4 entries") != std::string::npos);
   CHECK(count_lines(run_rnnc({"cache", "list"}).out, "lstm") == 0);
   CHECK(run_rnnc({"cache", "nonsense"}).exit_code == 2);
+}
+
+TEST_CASE("cli: two processes compiling the same cell into one kernel cache at once both succeed", "[cli][cache]") {
+  rnnc::testing::TemporaryDirectory directory;
+  ScopedEnvironment environment("RNNC_CACHE_DIR", directory.file("cache"));
+  const std::vector<std::string> verify = {"verify", kLstm, "-D", "I=5", "-D", "H=6", "--steps", "2"};
+  auto first = std::async(std::launch::async, [&] { return run_rnnc(verify); });
+  auto second = std::async(std::launch::async, [&] { return run_rnnc(verify); });
+  RunResult a = first.get(), b = second.get();
+  CHECK(a.exit_code == 0);
+  CHECK(b.exit_code == 0);
+  CHECK(a.err.empty());
+  CHECK(b.err.empty());
+  CHECK(count_lines(run_rnnc({"cache", "list"}).out, "lstm<I=5, H=6>") == 3);
+  CHECK(run_rnnc(verify).exit_code == 0);  // and a third loads what they stored
 }
 
 TEST_CASE("cli: an unsafe kernel cache directory is one warning and no failure", "[cli][cache]") {

@@ -5,7 +5,6 @@
 #include <set>
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
-#include <llvm/Transforms/Utils/Cloning.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include "codegen/gemm.h"
@@ -39,39 +38,36 @@ std::optional<CompileError> look_up(llvm::orc::LLJIT& jit, const std::string& sy
   return std::nullopt;
 }
 
-// The module split for lazy compilation: part 0 holds everything but the
-// functions whose names start with one of `lazy_prefixes` (a kernel, its
-// worker and trampoline), part i + 1 those of prefix i. What part 0 defines
-// is made external (hidden), so that the other parts can call it (the
-// GEMM and packing helpers, compiled once); each part declares only what
-// it uses.
-std::vector<std::unique_ptr<llvm::Module>> split_by_kernel(llvm::Module& whole,
-                                                           const std::vector<std::string>& lazy_prefixes) {
-  auto part_of = [&](const llvm::GlobalValue& value) {
-    for (std::size_t i = 0; i < lazy_prefixes.size(); ++i) {
-      if (value.getName().starts_with(lazy_prefixes[i])) return i + 1;
-    }
-    return std::size_t(0);
-  };
-  for (llvm::GlobalValue& value : whole.global_values()) {
-    if (part_of(value) == 0 && value.hasLocalLinkage() && !value.isDeclaration()) {
-      value.setLinkage(llvm::GlobalValue::ExternalLinkage);
-      value.setVisibility(llvm::GlobalValue::HiddenVisibility);
-    }
+// Declares in `module` each function `first` defines, before `module` is
+// emitted: its calls of the GEMM and packing helpers then go to the first
+// module's definitions (compiled once) instead of to copies of its own.
+void declare_definitions(const llvm::Module& first, llvm::Module& module) {
+  for (const llvm::Function& function : first) {
+    if (function.isDeclaration() || module.getFunction(function.getName())) continue;
+    llvm::Function* declared = llvm::Function::Create(function.getFunctionType(), llvm::GlobalValue::ExternalLinkage,
+                                                      function.getName(), module);
+    declared->copyAttributesFrom(&function);
   }
-  std::vector<std::unique_ptr<llvm::Module>> parts;
-  for (std::size_t part = 0; part <= lazy_prefixes.size(); ++part) {
-    llvm::ValueToValueMapTy map;
-    std::unique_ptr<llvm::Module> clone =
-        llvm::CloneModule(whole, map, [&](const llvm::GlobalValue* value) { return part_of(*value) == part; });
-    clone->setModuleIdentifier(whole.getModuleIdentifier() + "." + std::to_string(part));
-    for (auto function = clone->begin(); function != clone->end();) {
+}
+
+// After all are emitted: what the other modules call of the first becomes
+// external (hidden), and the declarations nothing calls go.
+void link_to_first(const std::vector<std::unique_ptr<llvm::Module>>& parts) {
+  for (std::size_t part = 1; part < parts.size(); ++part) {
+    for (auto function = parts[part]->begin(); function != parts[part]->end();) {
       llvm::Function& declared = *function++;
-      if (declared.isDeclaration() && declared.use_empty()) declared.eraseFromParent();
+      if (!declared.isDeclaration()) continue;
+      if (declared.use_empty()) {
+        declared.eraseFromParent();
+        continue;
+      }
+      llvm::Function* defined = parts.front()->getFunction(declared.getName());
+      if (defined && defined->hasLocalLinkage()) {
+        defined->setLinkage(llvm::GlobalValue::ExternalLinkage);
+        defined->setVisibility(llvm::GlobalValue::HiddenVisibility);
+      }
     }
-    parts.push_back(std::move(clone));
   }
-  return parts;
 }
 
 }  // namespace
@@ -121,18 +117,23 @@ void LlvmBackend::emit(const KernelLayout& layout) {
   context_ = llvm::orc::ThreadSafeContext(std::make_unique<llvm::LLVMContext>());
   modules_.resize(roles.size());
   if (all_cached) return;
-  auto module = std::make_unique<llvm::Module>("rnnc_" + layout.forward.cell_name, *context_.getContext());
+  // The object file: one module. The JIT: pack and inference (with the
+  // helpers), training, backward, each emitted into a module of its own.
+  std::vector<std::unique_ptr<llvm::Module>> parts;
+  auto next_part = [&] {
+    parts.push_back(std::make_unique<llvm::Module>("rnnc_" + layout.forward.cell_name, *context_.getContext()));
+    if (parts.size() > 1) declare_definitions(*parts.front(), *parts.back());
+    return parts.back().get();
+  };
+  llvm::Module* module = next_part();
   emit_pack_kernel(layout.forward.params, layout.packing, layout.schedule, symbols_.pack, *module);
   emit_sequence_kernel(layout.forward, layout.inference, symbols_.inference, *module);
+  if (output_ == Output::Jit) module = next_part();
   emit_sequence_kernel(layout.forward, layout.training, symbols_.training, *module);
+  if (output_ == Output::Jit) module = next_part();
   emit_sequence_kernel(layout.backward.graph, layout.backward_kernel, symbols_.backward, *module);
-  prepare_module(*module, *machine_);
-  std::vector<std::unique_ptr<llvm::Module>> parts;
-  if (output_ == Output::Object) {
-    parts.push_back(std::move(module));
-  } else {
-    parts = split_by_kernel(*module, {symbols_.training, symbols_.backward});
-  }
+  link_to_first(parts);
+  for (const auto& part : parts) prepare_module(*part, *machine_);
   for (std::size_t part = 0; part < parts.size(); ++part) {
     if (cached_[part]) continue;
     parts[part]->setModuleIdentifier(entries_[part].key.hex());  // how CachingCompiler finds the entry

@@ -1,11 +1,12 @@
 // The pipeline's machine-code half through LLVM (rnnc/pipeline.h): the pack
 // kernel and the three sequence kernels, prepared for the target,
-// verified, optimized at O3, then JIT-linked in this process or generated
-// as one object file.
+// verified, optimized, then JIT-linked in this process or generated as one
+// object file.
 //
-// For the JIT the module is split in three: the pack and forward-inference
-// kernels with the GEMM they share, which the pipeline optimizes and
-// compiles; forward training; and backward, which are optimized and
+// For the JIT they are emitted into three modules: the pack and
+// forward-inference kernels with the GEMM helpers, which the pipeline
+// optimizes and compiles; forward training; and backward, which call the
+// first module's helpers and are optimized and
 // compiled when the JIT first looks them up (take_jit), so that inference
 // alone never pays for them. An object file holds all four in one module.
 //
@@ -90,7 +91,7 @@ class LlvmBackend final : public KernelBackend {
   KernelSymbols symbols_{""};
   llvm::orc::ThreadSafeContext context_;
   std::shared_ptr<const KernelCache> cache_;
-  // Per module (part of the split): its cache entry, its object when the
+  // Per module: its cache entry, its object when the
   // cache had it, else its IR. The first is optimized by optimize(), the
   // others (JIT only) on first lookup.
   std::vector<CachingCompiler::Entry> entries_;
