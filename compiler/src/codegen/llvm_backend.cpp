@@ -79,7 +79,10 @@ Expected<std::unique_ptr<LlvmBackend>> LlvmBackend::create(const TargetOptions& 
   auto builder = make_target_builder(target);
   if (!builder) return fail(builder.takeError());
   // An object file is position independent, so that it links into PIE
-  // executables and shared libraries alike.
+  // executables and shared libraries alike. The JIT's objects keep the JIT
+  // target machine's large code model, which JITLink links as well; small
+  // and PIC, what LLJIT's own compiler would use, measured no faster
+  // (lstm, gru, H = 512, B = 16 and 64).
   if (output == Output::Object) builder->setRelocationModel(llvm::Reloc::PIC_);
   auto machine = builder->createTargetMachine();
   if (!machine) return fail(machine.takeError());
