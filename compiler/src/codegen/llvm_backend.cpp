@@ -10,6 +10,7 @@
 #include "codegen/gemm.h"
 #include "codegen/object_emitter.h"
 #include "codegen/packed_weights.h"
+#include "codegen/perf_map.h"
 #include "codegen/sequence_codegen.h"
 #include "codegen/target.h"
 
@@ -202,6 +203,7 @@ std::optional<CompileError> LlvmBackend::finish_jit() {
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess((*jit)->getDataLayout().getGlobalPrefix());
   if (!generator) return fail(generator.takeError());
   (*jit)->getMainJITDylib().addGenerator(std::move(*generator));
+  add_perf_map_writer(**jit);
   // The modules optimize() left (all but the first) are optimized when
   // first looked up.
   std::set<std::string> lazy;
