@@ -165,6 +165,7 @@ TEST_CASE("cli: bench times a cached compile", "[cli][cache]") {
   RunResult result = run_rnnc({"bench", kLstm, "-D", "I=3", "-D", "H=4", "--steps", "2", "--batch", "1"});
   CHECK(result.exit_code == 0);
   CHECK(count_lines(result.out, "compile cached ") == 1);
-  RunResult uncached = run_rnnc({"bench", kLstm, "-D", "I=3", "-D", "H=4", "--steps", "2", "--batch", "1", "--no-cache"});
+  RunResult uncached =
+      run_rnnc({"bench", kLstm, "-D", "I=3", "-D", "H=4", "--steps", "2", "--batch", "1", "--no-cache"});
   CHECK(count_lines(uncached.out, "compile cached ") == 0);
 }

@@ -186,8 +186,12 @@ TEST_CASE("the kernel cache stores and loads an object whole", "[cache]") {
   // No temporary file is left behind.
   CHECK(directory.entries().size() == 1);
   CHECK(std::distance(fs::directory_iterator(cache->directory()), fs::directory_iterator()) == 1);
+  // A writer that died before renaming left its temporary file: clear
+  // removes it too.
+  write_file(fs::path(cache->directory()) / ".tmp-1-0-0", "half an entry");
   cache->clear();
   CHECK(cache->list().empty());
+  CHECK(fs::is_empty(cache->directory()));
 }
 
 TEST_CASE("a damaged kernel cache entry is a miss with one warning and is removed", "[cache]") {

@@ -13,11 +13,15 @@ namespace rnnc::cli {
 
 namespace {
 
-// The cache the environment names, whether or not RNNC_CACHE=off.
-std::shared_ptr<const KernelCache> open_cache() {
+// The directory the environment names, whether or not RNNC_CACHE=off.
+std::string cache_directory() {
   std::string directory = KernelCache::default_directory();
   if (directory.empty()) throw UsageError{"no cache directory: set RNNC_CACHE_DIR, XDG_CACHE_HOME or HOME"};
-  auto cache = KernelCache::open(directory, KernelCache::kDefaultMaxBytes);
+  return directory;
+}
+
+std::shared_ptr<const KernelCache> open_cache() {
+  auto cache = KernelCache::open(cache_directory(), KernelCache::kDefaultMaxBytes);
   if (!cache) throw UsageError{"cannot use the kernel cache: " + cache.error().message};
   return *cache;
 }
@@ -35,12 +39,12 @@ Command add_cache_command(CLI::App& app) {
       "cache", "The kernel cache: 'path' prints its directory, 'list' its entries (key, size, last use, what they "
                "hold), 'clear' removes them. The directory is $RNNC_CACHE_DIR, else $XDG_CACHE_HOME/rnnc, else "
                "~/.cache/rnnc; RNNC_CACHE=off or --no-cache compiles without it.");
-  command->add_option("action", *action, "path, list or clear")->required()->check(CLI::IsMember({"path", "list", "clear"}));
+  command->add_option("action", *action, "path, list or clear")
+      ->required()
+      ->check(CLI::IsMember({"path", "list", "clear"}));
   return {command, [action] {
             if (*action == "path") {
-              std::string directory = KernelCache::default_directory();
-              if (directory.empty()) throw UsageError{"no cache directory: set RNNC_CACHE_DIR, XDG_CACHE_HOME or HOME"};
-              std::cout << directory << "\n";
+              std::cout << cache_directory() << "\n";
               return 0;
             }
             std::shared_ptr<const KernelCache> cache = open_cache();

@@ -7,11 +7,11 @@
 #include <iostream>
 #include <memory>
 #include <random>
-#include <string_view>
 
 #include <fmt/format.h>
 
 #include "cli_support.h"
+#include "rnnc/kernel_cache.h"
 #include "rnnc/pipeline.h"
 #include "rnnc/verify.h"
 
@@ -59,8 +59,7 @@ std::optional<Cell> compile(const KernelOptions& options) {
 class BenchCache {
  public:
   BenchCache() {
-    const char* setting = std::getenv("RNNC_CACHE");
-    if (setting && (std::string_view(setting) == "off" || std::string_view(setting) == "0")) return;
+    if (KernelCache::turned_off()) return;
     std::filesystem::path pattern = std::filesystem::temp_directory_path() / "rnnc-bench-cache-XXXXXX";
     std::string directory = pattern.string();
     if (!::mkdtemp(directory.data())) return;
@@ -218,7 +217,8 @@ Command add_bench_command(CLI::App& app) {
               SourceFile file = load_source(options->cell.path);
               DiagnosticEngine diagnostics(file);
               const double cached_ms = milliseconds([&] {
-                std::optional<Graph> bound = build_ir(file, parse_dimension_args(options->cell.dimensions), diagnostics);
+                DimensionArgs dimensions = parse_dimension_args(options->cell.dimensions);
+                std::optional<Graph> bound = build_ir(file, dimensions, diagnostics);
                 auto kernels = CompiledCell::compile(*bound, options->target);
                 (*kernels)->forward_training();
                 (*kernels)->backward();

@@ -51,6 +51,8 @@ class KernelCache {
   // $RNNC_CACHE_DIR, else $XDG_CACHE_HOME/rnnc, else $HOME/.cache/rnnc; empty
   // when none is set.
   static std::string default_directory();
+  // RNNC_CACHE=off (or 0).
+  static bool turned_off();
   // The cache the environment asks for, opened once per process and
   // shared: none when RNNC_CACHE=off, or (with one warning) when the
   // directory cannot be made or is not safe. The size cap is
@@ -72,7 +74,7 @@ class KernelCache {
   void store(const CacheKey& key, std::string_view description, std::string_view object) const;
 
   std::vector<CacheEntry> list() const;  // most recently used first
-  void clear() const;                    // removes every entry
+  void clear() const;                    // removes every entry, and writers' leftovers
   const std::string& directory() const { return directory_; }
 
  private:

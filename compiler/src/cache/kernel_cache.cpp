@@ -30,6 +30,7 @@ namespace fs = std::filesystem;
 constexpr char kMagic[8] = {'R', 'N', 'N', 'C', 'K', 'E', 'R', 'N'};
 constexpr std::uint32_t kFormatVersion = 1;
 constexpr const char* kEntrySuffix = ".rnnc-kernel";
+constexpr const char* kTemporaryPrefix = ".tmp-";
 
 struct EntryHeader {
   char magic[8];
@@ -56,7 +57,9 @@ void warn(const std::string& message) { std::cerr << "rnnc: warning: kernel cach
 // Why `directory` may not hold code this process loads, or empty.
 std::string unsafe_reason(const std::string& directory) {
   struct stat status {};
-  if (::stat(directory.c_str(), &status) != 0) return fmt::format("cannot read {}: {}", directory, std::strerror(errno));
+  if (::stat(directory.c_str(), &status) != 0) {
+    return fmt::format("cannot read {}: {}", directory, std::strerror(errno));
+  }
   if (!S_ISDIR(status.st_mode)) return fmt::format("{} is not a directory", directory);
   if (status.st_uid != ::geteuid()) return fmt::format("{} belongs to another user (uid {})", directory, status.st_uid);
   if (status.st_mode & (S_IWGRP | S_IWOTH)) {
@@ -142,12 +145,16 @@ std::string KernelCache::default_directory() {
   return {};
 }
 
+bool KernelCache::turned_off() {
+  const char* setting = std::getenv("RNNC_CACHE");
+  return setting && (std::string_view(setting) == "off" || std::string_view(setting) == "0");
+}
+
 std::shared_ptr<const KernelCache> KernelCache::from_environment() {
   static std::once_flag once;
   static std::shared_ptr<const KernelCache> cache;
   std::call_once(once, [] {
-    const char* setting = std::getenv("RNNC_CACHE");
-    if (setting && (std::string_view(setting) == "off" || std::string_view(setting) == "0")) return;
+    if (turned_off()) return;
     std::string directory = default_directory();
     if (directory.empty()) {
       warn("no directory (set RNNC_CACHE_DIR, XDG_CACHE_HOME or HOME); compiling without a cache");
@@ -179,7 +186,9 @@ Expected<std::shared_ptr<const KernelCache>, CacheError> KernelCache::open(const
 KernelCache::KernelCache(std::string directory, std::uint64_t max_bytes)
     : directory_(std::move(directory)), max_bytes_(max_bytes) {}
 
-fs::path KernelCache::entry_path(const CacheKey& key) const { return fs::path(directory_) / (key.hex() + kEntrySuffix); }
+fs::path KernelCache::entry_path(const CacheKey& key) const {
+  return fs::path(directory_) / (key.hex() + kEntrySuffix);
+}
 
 std::optional<std::string> KernelCache::load(const CacheKey& key) const {
   fs::path path = entry_path(key);
@@ -212,7 +221,8 @@ void KernelCache::store(const CacheKey& key, std::string_view description, std::
   header.checksum = checksum(description, object);
   // A name of its own per writer, renamed over the entry when complete.
   static std::atomic<unsigned> counter{0};
-  fs::path temporary = fs::path(directory_) / fmt::format(".tmp-{}-{}-{}", ::getpid(), counter++, std::random_device{}());
+  fs::path temporary =
+      fs::path(directory_) / fmt::format("{}{}-{}-{}", kTemporaryPrefix, ::getpid(), counter++, std::random_device{}());
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return fail(std::strerror(errno));
   bool written = write_all(fd, std::string_view(reinterpret_cast<const char*>(&header), sizeof header)) &&
@@ -257,6 +267,10 @@ std::vector<CacheEntry> KernelCache::list() const {
 void KernelCache::clear() const {
   std::error_code error;
   for (const CacheEntry& entry : list()) fs::remove(fs::path(directory_) / (entry.key + kEntrySuffix), error);
+  // Temporary files of writers that died before renaming them.
+  for (const fs::directory_entry& file : fs::directory_iterator(directory_, error)) {
+    if (file.path().filename().string().starts_with(kTemporaryPrefix)) fs::remove(file.path(), error);
+  }
 }
 
 void KernelCache::evict() const {

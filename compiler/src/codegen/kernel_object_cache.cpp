@@ -6,7 +6,6 @@
 
 #include "codegen/target.h"
 #include "rnnc/build_id.h"
-#include "rnnc/ir_printer.h"
 
 namespace rnnc {
 
@@ -23,20 +22,19 @@ std::string option_value(const char* name) {
 
 }  // namespace
 
-CacheKey module_cache_key(const Graph& forward, const llvm::TargetMachine& machine, const std::string& role) {
+CacheKey module_cache_key(const std::string& cell_ir, const llvm::TargetMachine& machine, const std::string& role) {
   std::string code_model = std::to_string(int(machine.getCodeModel()));
   std::string relocation = std::to_string(int(machine.getRelocationModel()));
   std::string level = std::to_string(int(machine.getOptLevel()));
   std::string lsr = option_value("disable-lsr");
-  std::string ir = print_graph(forward);
   return cache_key({RNNC_BUILD_ID, LLVM_VERSION_STRING, machine.getTargetTriple().str(), machine.getTargetCPU(),
                     machine.getTargetFeatureString(), code_model, relocation, level, kOptimizationPipeline, lsr, role,
-                    ir});
+                    cell_ir});
 }
 
-std::string module_description(const Graph& forward, const llvm::TargetMachine& machine, const std::string& role) {
-  std::string ir = print_graph(forward);
-  return ir.substr(0, ir.find('\n')) + " " + machine.getTargetCPU().str() + " " + role;
+std::string module_description(const std::string& cell_ir, const llvm::TargetMachine& machine,
+                               const std::string& role) {
+  return cell_ir.substr(0, cell_ir.find('\n')) + " " + machine.getTargetCPU().str() + " " + role;
 }
 
 CachingCompiler::CachingCompiler(std::shared_ptr<llvm::TargetMachine> machine,

@@ -11,7 +11,6 @@
 #include <llvm/IR/Module.h>
 #include <llvm/Target/TargetMachine.h>
 
-#include "rnnc/ir.h"
 #include "rnnc/kernel_cache.h"
 
 namespace rnnc {
@@ -21,10 +20,12 @@ namespace rnnc {
 // features, code and relocation models, code generation level), the
 // optimization pipeline, the bound cell's IR as printed (so comments,
 // spacing and the way dimensions were given do not matter) and which of
-// the cell's modules this is (`role`).
-CacheKey module_cache_key(const Graph& forward, const llvm::TargetMachine& machine, const std::string& role);
+// the cell's modules this is (`role`). `cell_ir` is print_graph() of the
+// bound forward graph.
+CacheKey module_cache_key(const std::string& cell_ir, const llvm::TargetMachine& machine, const std::string& role);
 // The entry's description for `rnnc cache list`: cell, dimensions, CPU, role.
-std::string module_description(const Graph& forward, const llvm::TargetMachine& machine, const std::string& role);
+std::string module_description(const std::string& cell_ir, const llvm::TargetMachine& machine,
+                               const std::string& role);
 
 // Compiles modules with `machine` (one at a time) and stores the object of
 // each module whose identifier `entries` names under that entry's key.

@@ -13,6 +13,7 @@
 #include "codegen/perf_map.h"
 #include "codegen/sequence_codegen.h"
 #include "codegen/target.h"
+#include "rnnc/ir_printer.h"
 
 namespace rnnc {
 
@@ -112,9 +113,9 @@ void LlvmBackend::emit(const KernelLayout& layout) {
     roles = {"jit pack+inference " + symbols_.pack, "jit training " + symbols_.pack, "jit backward " + symbols_.pack};
   }
   bool all_cached = true;
+  const std::string cell_ir = print_graph(layout.forward);
   for (const std::string& role : roles) {
-    entries_.push_back({module_cache_key(layout.forward, *machine_, role),
-                        module_description(layout.forward, *machine_, role)});
+    entries_.push_back({module_cache_key(cell_ir, *machine_, role), module_description(cell_ir, *machine_, role)});
     cached_.push_back(cache_ ? cache_->load(entries_.back().key) : std::nullopt);
     all_cached = all_cached && cached_.back();
   }
@@ -195,7 +196,8 @@ std::optional<CompileError> LlvmBackend::finish_jit() {
       -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
     return std::make_unique<CachingCompiler>(machine_, cache_, compiled);
   };
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder_).setCompileFunctionCreator(compiler).create();
+  auto jit =
+      llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(builder_).setCompileFunctionCreator(compiler).create();
   if (!jit) return fail(jit.takeError());
   // LLVM may turn copy loops into memcpy or memset: resolve those in this
   // process.

@@ -168,12 +168,14 @@ class SequenceEmitter {
           if (!computed_in_step(plan_.sinks[k])) continue;
           Access sink = frame_.access(plan_.sinks[k], row, sample);
           llvm::Value* target = frame_.sink_row(k, row);
-          for_block(sink.length, [&](llvm::Value* first) { emit_copy(builder_, lanes(), sink, target, first, width, true); });
+          for_block(sink.length,
+                    [&](llvm::Value* first) { emit_copy(builder_, lanes(), sink, target, first, width, true); });
         }
         for (std::size_t s = 0; s < graph_.states.size(); ++s) {
           Access next = frame_.access(graph_.next_states[s], row, sample);
           llvm::Value* target = frame_.state_row(frame_.next_states(), sample, frame_.state_offset(int(s)));
-          for_block(next.length, [&](llvm::Value* first) { emit_copy(builder_, lanes(), next, target, first, width, true); });
+          for_block(next.length,
+                    [&](llvm::Value* first) { emit_copy(builder_, lanes(), next, target, first, width, true); });
         }
       });
     });
