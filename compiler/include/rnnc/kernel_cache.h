@@ -79,7 +79,8 @@ class KernelCache {
 
  private:
   KernelCache(std::string directory, std::uint64_t max_bytes);
-  std::filesystem::path entry_path(const CacheKey& key) const;
+  std::filesystem::path entry_path(const std::string& key) const;  // the file of the key in hexadecimal
+  std::vector<CacheEntry> scan() const;  // list() without the descriptions, which it reads from each file
   void evict() const;
 
   std::string directory_;

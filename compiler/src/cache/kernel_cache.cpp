@@ -186,12 +186,10 @@ Expected<std::shared_ptr<const KernelCache>, CacheError> KernelCache::open(const
 KernelCache::KernelCache(std::string directory, std::uint64_t max_bytes)
     : directory_(std::move(directory)), max_bytes_(max_bytes) {}
 
-fs::path KernelCache::entry_path(const CacheKey& key) const {
-  return fs::path(directory_) / (key.hex() + kEntrySuffix);
-}
+fs::path KernelCache::entry_path(const std::string& key) const { return fs::path(directory_) / (key + kEntrySuffix); }
 
 std::optional<std::string> KernelCache::load(const CacheKey& key) const {
-  fs::path path = entry_path(key);
+  fs::path path = entry_path(key.hex());
   std::optional<std::string> contents = read_file(path);
   if (!contents) return std::nullopt;
   std::string_view description, object;
@@ -233,7 +231,7 @@ void KernelCache::store(const CacheKey& key, std::string_view description, std::
     why = std::strerror(errno);
   }
   std::error_code error;
-  if (written) fs::rename(temporary, entry_path(key), error);
+  if (written) fs::rename(temporary, entry_path(key.hex()), error);
   if (!written || error) {
     fs::remove(temporary, error);
     return fail(written ? error.message() : why);
@@ -241,7 +239,7 @@ void KernelCache::store(const CacheKey& key, std::string_view description, std::
   evict();
 }
 
-std::vector<CacheEntry> KernelCache::list() const {
+std::vector<CacheEntry> KernelCache::scan() const {
   std::vector<CacheEntry> entries;
   std::error_code error;
   for (const fs::directory_entry& file : fs::directory_iterator(directory_, error)) {
@@ -251,12 +249,6 @@ std::vector<CacheEntry> KernelCache::list() const {
     entry.key = name.substr(0, name.size() - std::strlen(kEntrySuffix));
     entry.bytes = file.file_size(error);
     entry.last_use = file.last_write_time(error);
-    std::ifstream stream(file.path(), std::ios::binary);
-    EntryHeader header{};
-    if (stream.read(reinterpret_cast<char*>(&header), sizeof header) && header.description_bytes < (1u << 16)) {
-      entry.description.resize(header.description_bytes);
-      stream.read(entry.description.data(), std::streamsize(entry.description.size()));
-    }
     entries.push_back(std::move(entry));
   }
   std::sort(entries.begin(), entries.end(),
@@ -264,9 +256,22 @@ std::vector<CacheEntry> KernelCache::list() const {
   return entries;
 }
 
+std::vector<CacheEntry> KernelCache::list() const {
+  std::vector<CacheEntry> entries = scan();
+  for (CacheEntry& entry : entries) {
+    std::ifstream stream(entry_path(entry.key), std::ios::binary);
+    EntryHeader header{};
+    if (stream.read(reinterpret_cast<char*>(&header), sizeof header) && header.description_bytes < (1u << 16)) {
+      entry.description.resize(header.description_bytes);
+      stream.read(entry.description.data(), std::streamsize(entry.description.size()));
+    }
+  }
+  return entries;
+}
+
 void KernelCache::clear() const {
   std::error_code error;
-  for (const CacheEntry& entry : list()) fs::remove(fs::path(directory_) / (entry.key + kEntrySuffix), error);
+  for (const CacheEntry& entry : scan()) fs::remove(entry_path(entry.key), error);
   // Temporary files of writers that died before renaming them.
   for (const fs::directory_entry& file : fs::directory_iterator(directory_, error)) {
     if (file.path().filename().string().starts_with(kTemporaryPrefix)) fs::remove(file.path(), error);
@@ -274,14 +279,14 @@ void KernelCache::clear() const {
 }
 
 void KernelCache::evict() const {
-  std::vector<CacheEntry> entries = list();
+  std::vector<CacheEntry> entries = scan();  // sizes and times only: no entry is read
   std::uint64_t total = 0;
   for (const CacheEntry& entry : entries) total += entry.bytes;
   std::error_code error;
   // Least recently used last in the list: removed first. Another process
   // may have removed one already; that is no error.
   while (total > max_bytes_ && !entries.empty()) {
-    fs::remove(fs::path(directory_) / (entries.back().key + kEntrySuffix), error);
+    fs::remove(entry_path(entries.back().key), error);
     total -= entries.back().bytes;
     entries.pop_back();
   }

@@ -2,31 +2,17 @@
 
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
-#include <llvm/Support/CommandLine.h>
 
 #include "codegen/target.h"
 #include "rnnc/build_id.h"
 
 namespace rnnc {
 
-namespace {
-
-// The value of an LLVM command-line option the process may have set (the
-// code generator reads them).
-std::string option_value(const char* name) {
-  llvm::StringMap<llvm::cl::Option*>& options = llvm::cl::getRegisteredOptions();
-  auto found = options.find(name);
-  if (found == options.end()) return "absent";
-  return static_cast<llvm::cl::opt<bool>*>(found->second)->getValue() ? "true" : "false";
-}
-
-}  // namespace
-
 CacheKey module_cache_key(const std::string& cell_ir, const llvm::TargetMachine& machine, const std::string& role) {
   std::string code_model = std::to_string(int(machine.getCodeModel()));
   std::string relocation = std::to_string(int(machine.getRelocationModel()));
   std::string level = std::to_string(int(machine.getOptLevel()));
-  std::string lsr = option_value("disable-lsr");
+  std::string lsr = loop_strength_reduction_disabled() ? "no-lsr" : "lsr";
   return cache_key({RNNC_BUILD_ID, LLVM_VERSION_STRING, machine.getTargetTriple().str(), machine.getTargetCPU(),
                     machine.getTargetFeatureString(), code_model, relocation, level, kOptimizationPipeline, lsr, role,
                     cell_ir});

@@ -34,12 +34,15 @@ namespace {
 // 1 to 64, on a Sapphire Rapids core). LLVM has no per-module switch for
 // it, only its -disable-lsr option, set here for the process unless the
 // host program set it itself.
-void skip_loop_strength_reduction() {
+llvm::cl::opt<bool>* disable_lsr_option() {
   llvm::StringMap<llvm::cl::Option*>& options = llvm::cl::getRegisteredOptions();
   auto found = options.find("disable-lsr");
-  if (found != options.end() && found->second->getNumOccurrences() == 0) {
-    static_cast<llvm::cl::opt<bool>*>(found->second)->setValue(true);
-  }
+  return found == options.end() ? nullptr : static_cast<llvm::cl::opt<bool>*>(found->second);
+}
+
+void skip_loop_strength_reduction() {
+  llvm::cl::opt<bool>* option = disable_lsr_option();
+  if (option && option->getNumOccurrences() == 0) option->setValue(true);
 }
 
 void initialize_llvm() {
@@ -81,6 +84,12 @@ llvm::Error check_features(const llvm::Triple& triple, const std::string& cpu, c
 }
 
 }  // namespace
+
+bool loop_strength_reduction_disabled() {
+  initialize_llvm();
+  llvm::cl::opt<bool>* option = disable_lsr_option();
+  return option && option->getValue();
+}
 
 llvm::Expected<llvm::orc::JITTargetMachineBuilder> make_target_builder(const TargetOptions& target) {
   initialize_llvm();

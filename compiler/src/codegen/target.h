@@ -50,6 +50,11 @@ void emit_spin_hint(llvm::IRBuilder<>& b);
 inline constexpr const char* kOptimizationPipeline =
     "function(sroa,early-cse<memssa>,instcombine,simplifycfg,loop-mssa(licm),gvn,simplifycfg)";
 
+// Whether code generation skips loop strength reduction (-disable-lsr: on
+// unless the host program turned it off), which the kernel cache's key
+// records.
+bool loop_strength_reduction_disabled();
+
 // Runs kOptimizationPipeline with the target's cost model; with
 // RNNC_TIME_PASSES (rnnc/step_timer.h) prints each pass's time.
 void optimize_module(llvm::Module& module, llvm::TargetMachine& machine);
