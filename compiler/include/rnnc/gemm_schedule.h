@@ -11,6 +11,7 @@ struct GemmSchedule {
   int vector_width = 8;        // floats per vector register (4: SSE, 8: AVX, 16: AVX-512)
   int tile_rows = 6;           // MR: rows of A (broadcast) per register tile
   int tile_vectors = 2;        // NR = tile_vectors · vector_width columns per panel and tile
+  int row_panels = 4;          // panels a single row (a batch-1 step) multiplies at once
   std::int64_t k_block = 256;  // kc: k steps per pass over C
   std::int64_t m_block = 144;  // mc: rows of A per block, a multiple of tile_rows
 
@@ -20,11 +21,15 @@ struct GemmSchedule {
 // The schedule for a vector width (4, 8 or 16 floats). MR × tile_vectors
 // accumulators plus tile_vectors panel vectors and a broadcast fit the
 // register file; a kc × NR panel of W is at most 32 KiB (L1 on Zen 3 and
-// 5); an mc × kc block of A fits L2 with room to spare:
-//   16 (AVX-512, 32 registers): 6 rows × 4 vectors (24 accumulators, NR 64), kc 128, mc 144
-//    8 (AVX/AVX2, 16 registers): 6 rows × 2 vectors (12 accumulators, NR 16), kc 512, mc 144
-//    4 (SSE, 16 registers):      6 rows × 2 vectors (12 accumulators, NR 8),  kc 512, mc 72
-// A panel width of 64 or 16 divides n = 4H or 3H for the usual hidden
+// 5); an mc × kc block of A fits L2 with room to spare; a single row
+// multiplies 16 vectors (row_panels panels) at once:
+//   16 (AVX-512, 32 registers): 12 rows × 2 vectors (24 accumulators, NR 32), kc 256, mc 144, 8 row panels
+//    8 (AVX/AVX2, 16 registers): 6 rows × 2 vectors (12 accumulators, NR 16), kc 512, mc 144, 4 row panels
+//    4 (SSE, 16 registers):      6 rows × 2 vectors (12 accumulators, NR 8),  kc 512, mc 72, 4 row panels
+// On AVX-512, 12 × 2 runs M = 16 and 64 rows 10–20 % faster than 6 × 4
+// (NR 64, kc 128) on Sapphire Rapids, by test_gemm "[.gemm-tune]"; a 12 × 2
+// tile over half of a 64-column panel was no faster than 6 × 4.
+// A panel width of 32 or 16 divides n = 4H or 3H for the usual hidden
 // sizes, so the stack-tile path of the last panel is rare.
 GemmSchedule gemm_schedule_for_width(int vector_width);
 

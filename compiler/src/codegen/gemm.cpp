@@ -26,12 +26,13 @@ GemmSchedule choose_gemm_schedule(const llvm::TargetMachine& machine) {
 
 namespace {
 
-// Panels a single row runs at once (row_tile).
-constexpr int kRowPanels = 4;
+// The most rows of a tile below MR (for_each_tile): 4 × 2 AVX-512 vectors
+// are 8 accumulators, and a batch of 16 rows is one 12-row tile and one of 4.
+constexpr int kTailRows = 4;
 
 void check_schedule(const GemmSchedule& s) {
   RNNC_ASSERT((s.vector_width == 4 || s.vector_width == 8 || s.vector_width == 16) && s.tile_rows >= 1 &&
-                  s.tile_vectors >= 1 && s.k_block >= 1 && s.m_block >= s.tile_rows && s.m_block % s.tile_rows == 0,
+                  s.tile_vectors >= 1 && s.row_panels >= 1 && s.k_block >= 1 && s.m_block >= s.tile_rows && s.m_block % s.tile_rows == 0,
               "invalid GEMM schedule");
 }
 
@@ -154,13 +155,14 @@ class GemmEmitter {
                 b_.CreateAdd(first_column, b_.CreateMul(p, i64(nr))), b_.CreateICmpEQ(p, full_panels)};
           };
           // A single row (a step at batch 1) reads W at the speed of
-          // memory: kRowPanels panels at a time are that many streams and
+          // memory: row_panels panels at a time are that many streams and
           // independent chains of multiply-adds instead of one.
           llvm::Value* single_row = b_.CreateICmpEQ(b_.CreateSub(m_end, m0), i64(1));
+          const std::int64_t row_panels = schedule_.row_panels;
           llvm::Value* grouped = b_.CreateSelect(
-              single_row, b_.CreateMul(b_.CreateUDiv(full_panels, i64(kRowPanels)), i64(kRowPanels)), i64(0));
-          loop(b_.CreateUDiv(grouped, i64(kRowPanels)), "gemm_row_panels", [&](llvm::Value* group) {
-            row_tile(m0, b_.CreateMul(group, i64(kRowPanels)), panel_at, k_length, a_tile(m0, m0, k_length), from_c);
+              single_row, b_.CreateMul(b_.CreateUDiv(full_panels, i64(row_panels)), i64(row_panels)), i64(0));
+          loop(b_.CreateUDiv(grouped, i64(row_panels)), "gemm_row_panels", [&](llvm::Value* group) {
+            row_tile(m0, b_.CreateMul(group, i64(row_panels)), panel_at, k_length, a_tile(m0, m0, k_length), from_c);
           });
           loop(b_.CreateSub(panels, grouped), "gemm_panel", [&](llvm::Value* i) {
             Panel panel = panel_at(b_.CreateAdd(grouped, i));
@@ -184,7 +186,9 @@ class GemmEmitter {
   };
 
   // Calls body(m, rows) for the tiles of [m0, m_end): tiles of MR rows,
-  // then of 4, 2, 1 rows (each power of two below MR) for what is left.
+  // then tiles of the largest power of two below MR, at most kTailRows,
+  // while they fit, then one of each smaller power of two that is needed
+  // (MR 12: 12, then 4, 4, 2, 1 rows; MR 6: 6, then 4, 2, 1).
   void for_each_tile(llvm::Value* m0, llvm::Value* m_end, const std::function<void(llvm::Value*, int)>& body) {
     const int mr = schedule_.tile_rows;
     llvm::Value* rows = b_.CreateSub(m_end, m0);
@@ -192,9 +196,16 @@ class GemmEmitter {
     loop(tiles, "gemm_tile", [&](llvm::Value* t) { body(b_.CreateAdd(m0, b_.CreateMul(t, i64(mr))), mr); });
     llvm::Value* m = b_.CreateAdd(m0, b_.CreateMul(tiles, i64(mr)));
     llvm::Value* left = b_.CreateSub(rows, b_.CreateMul(tiles, i64(mr)));
-    int part = 1;
-    while (part * 2 < mr) part *= 2;
-    for (; part >= 1 && part < mr; part /= 2) {
+    int largest = 1;
+    while (largest * 2 < mr && largest * 2 <= kTailRows) largest *= 2;
+    if (largest < mr) {
+      llvm::Value* repeats = b_.CreateUDiv(left, i64(largest));
+      loop(repeats, "gemm_tail_tile",
+           [&](llvm::Value* t) { body(b_.CreateAdd(m, b_.CreateMul(t, i64(largest))), largest); });
+      m = b_.CreateAdd(m, b_.CreateMul(repeats, i64(largest)));
+      left = b_.CreateSub(left, b_.CreateMul(repeats, i64(largest)));
+    }
+    for (int part = largest / 2; part >= 1; part /= 2) {
       llvm::Value* taken = b_.CreateAnd(left, i64(part));
       emit_if_then(b_, b_.CreateICmpNE(taken, i64(0)), "gemm_tail_rows", [&] { body(m, part); });
       m = b_.CreateAdd(m, taken);
@@ -342,22 +353,23 @@ class GemmEmitter {
     return sums;
   }
 
-  // Row m × kRowPanels full panels from first_panel: like tile() with one
+  // Row m × row_panels full panels from first_panel: like tile() with one
   // row, over several panels at once.
   void row_tile(llvm::Value* m, llvm::Value* first_panel, const std::function<Panel(llvm::Value*)>& panel_at,
                 llvm::Value* k_length, llvm::Value* a_tile, llvm::Value* from_c) {
     const int width = schedule_.vector_width, vectors = schedule_.tile_vectors;
     const std::int64_t nr = schedule_.panel_width();
-    const std::size_t count = std::size_t(kRowPanels) * std::size_t(vectors);
+    const int row_panels = schedule_.row_panels;
+    const std::size_t count = std::size_t(row_panels) * std::size_t(vectors);
     std::vector<Panel> group;
-    for (int g = 0; g < kRowPanels; ++g) group.push_back(panel_at(b_.CreateAdd(first_panel, i64(g))));
+    for (int g = 0; g < row_panels; ++g) group.push_back(panel_at(b_.CreateAdd(first_panel, i64(g))));
     llvm::Function* fmuladd = llvm::Intrinsic::getDeclaration(f_->getParent(), llvm::Intrinsic::fmuladd, {vector_});
     using Accumulators = std::vector<llvm::PHINode*>;
     auto step = [&](llvm::Value* kk, const Accumulators& accumulators) {
       llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_tile, kk), llvm::Align(4));
       llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
       std::vector<llvm::Value*> next(count);
-      for (int g = 0; g < kRowPanels; ++g) {
+      for (int g = 0; g < row_panels; ++g) {
         llvm::Value* b_row = at(group[std::size_t(g)].base, b_.CreateMul(kk, i64(nr)));
         for (int v = 0; v < vectors; ++v) {
           std::size_t i = std::size_t(g * vectors + v);
@@ -374,7 +386,7 @@ class GemmEmitter {
       return at(c_row, b_.CreateAdd(group[std::size_t(g)].column, i64(std::int64_t(v) * width)));
     };
     emit_if_then(b_, from_c, "gemm_row_add_c", [&] {
-      for (int g = 0; g < kRowPanels; ++g) {
+      for (int g = 0; g < row_panels; ++g) {
         for (int v = 0; v < vectors; ++v) {
           llvm::Value* c = b_.CreateAlignedLoad(vector_, address(g, v), llvm::Align(4));
           b_.CreateAlignedStore(b_.CreateFAdd(c, sums[std::size_t(g * vectors + v)]), address(g, v), llvm::Align(4));
@@ -382,7 +394,7 @@ class GemmEmitter {
       }
     });
     emit_if_then(b_, b_.CreateNot(from_c), "gemm_row_store_c", [&] {
-      for (int g = 0; g < kRowPanels; ++g) {
+      for (int g = 0; g < row_panels; ++g) {
         for (int v = 0; v < vectors; ++v) {
           b_.CreateAlignedStore(sums[std::size_t(g * vectors + v)], address(g, v), llvm::Align(4));
         }
@@ -427,7 +439,7 @@ class GemmEmitter {
 
 std::string schedule_suffix(const GemmSchedule& s) {
   return std::to_string(s.vector_width) + "_" + std::to_string(s.tile_rows) + "x" + std::to_string(s.tile_vectors) +
-         "_k" + std::to_string(s.k_block) + "_m" + std::to_string(s.m_block);
+         "_r" + std::to_string(s.row_panels) + "_k" + std::to_string(s.k_block) + "_m" + std::to_string(s.m_block);
 }
 
 // The module's shared function `name` of type `type`, emitted by `emit` the

@@ -23,11 +23,12 @@
 //       micro-kernel instead of one per row: 35–55 → 75–82 GFLOP/s at
 //       M = 3200 on Zen 3)
 //       for each panel (NR columns)          kc·NR floats of W stay in L1
-//         (a single row: 4 full panels at a time, a 1 × 4·NR tile: four
-//         streams of W and four times the independent multiply-add chains,
+//         (a single row: row_panels full panels at a time, a 1 × 16-vector
+//         tile: that many streams of W and independent multiply-add chains,
 //         for batch-1 steps that stream W from L3 or memory)
-//         for each MR-row tile of [m0, m0+mc), then a tile of 4, 2, 1 rows
-//         (each power of two below MR) for the rest:
+//         for each MR-row tile of [m0, m0+mc), then tiles of 4 rows (or
+//         the largest power of two below MR) while they fit, then of 2
+//         and 1 rows, for the rest:
 //           prefetch the tile's lines of C (for writing);
 //           MR × tile_vectors <W x float> accumulators from 0;
 //           for kk in [k0, k0+kc): acc[r][v] = fmuladd(splat(A[r][kk]), panel[kk][v], acc[r][v])
@@ -45,7 +46,8 @@
 // once per module and schedule, as internal noinline functions taking n and
 // k at run time ("rnnc.gemm.<schedule>", "rnnc.gemm_pack.<NR>");
 // emit_gemm and emit_pack_weights emit calls to them. The GEMM holds
-// 2 + log2(MR) micro-kernels (MR, 4, 2, 1 rows, one row × 4 panels), each a rolled k loop; every
+// one micro-kernel per tile height (MR, then 4, 2, 1 rows below it) and one
+// of a row × row_panels panels, each a rolled k loop; every
 // loop is marked not to be unrolled. The multiply-adds are llvm.fmuladd:
 // fused where the target has FMA, a multiply and an add elsewhere (never a
 // call to fmaf). prepare_module gives the helpers the target's attributes

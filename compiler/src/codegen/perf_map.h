@@ -1,7 +1,7 @@
 // RNNC_PERF_MAP=1: the JIT's functions in /tmp/perf-PID.map, the file Linux
 // perf reads to name code that no ELF file on disk holds, so that
 // `perf record` / `perf report` on a host program show the kernels
-// (rnnc_forward_inference.worker, rnnc.gemm.16_6x4_k128_m144, ...) instead
+// (rnnc_forward_inference.worker, rnnc.gemm.16_12x2_r8_k256_m144, ...) instead
 // of [unknown].
 #pragma once
 
