@@ -15,7 +15,10 @@ namespace rnnc {
 
 std::vector<double> random_buffer(std::size_t size, std::mt19937& generator, double scale);
 
-// Inputs and initial states in ±1, parameters in ±0.5, for steps × batch.
+// Inputs and initial states in ±1, for steps × batch; vector and scalar
+// parameters in ±0.5, a matrix with K columns in ±min(0.5, 1/√K) — PyTorch's
+// initialization scale, so that a product's value stays O(1) at any width
+// and the gates do not saturate at H = 512 as they would at ±0.5.
 InterpreterArgs<double> random_interpreter_args(const Graph& graph, int steps, int batch, std::mt19937& generator);
 
 // A random loss: weights in ±1 on every output and final state of `result`.

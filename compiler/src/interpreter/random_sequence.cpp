@@ -1,5 +1,8 @@
 #include "rnnc/random_sequence.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace rnnc {
 
 std::vector<double> random_buffer(std::size_t size, std::mt19937& generator, double scale) {
@@ -20,7 +23,10 @@ InterpreterArgs<double> random_interpreter_args(const Graph& graph, int steps, i
     args.initial_states.push_back(random_buffer(state_size(graph, s, batch), generator, 1.0));
   }
   for (std::size_t p = 0; p < graph.params.size(); ++p) {
-    args.params.push_back(random_buffer(param_size(graph, p), generator, 0.5));
+    const Shape& shape = graph.params[p].shape;
+    double scale = 0.5;
+    if (shape.rank == 2) scale = std::min(scale, 1 / std::sqrt(double(shape.cols.constant_value())));
+    args.params.push_back(random_buffer(param_size(graph, p), generator, scale));
   }
   return args;
 }
