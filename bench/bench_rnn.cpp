@@ -117,6 +117,20 @@ Prepared& last_prepared() {
   return last;
 }
 
+// The machine rnnc's kernels are compiled for: the host, or
+// $RNNC_BENCH_TARGET_CPU and $RNNC_BENCH_TARGET_FEATURES (LLVM names, as
+// `rnnc bench --target-cpu/--target-features` take them), so that an
+// AVX-512 host measures AVX2 kernels against oneDNN held to AVX2 by its own
+// DNNL_MAX_CPU_ISA=AVX2.
+const rnnc::TargetOptions& bench_target() {
+  static const rnnc::TargetOptions target = [] {
+    const char* cpu = std::getenv("RNNC_BENCH_TARGET_CPU");
+    const char* features = std::getenv("RNNC_BENCH_TARGET_FEATURES");
+    return rnnc::TargetOptions{cpu ? cpu : "", features ? features : ""};
+  }();
+  return target;
+}
+
 Prepared& prepare(CellKind cell, Pass pass, Impl impl, const Shape& shape) {
   Prepared& last = last_prepared();
   std::string key = std::string(cell_name(cell)) + "/" + std::string(pass_name(pass)) + "/" + impl_name(impl) +
@@ -125,7 +139,8 @@ Prepared& prepare(CellKind cell, Pass pass, Impl impl, const Shape& shape) {
   last = Prepared{};
   switch (impl) {
     case Impl::Rnnc:
-      own(last, std::make_shared<RnncRunner>(rnnc::Cell::from_file(cell_path(cell), dimensions(shape)), pass, shape));
+      own(last, std::make_shared<RnncRunner>(rnnc::Cell::from_file(cell_path(cell), dimensions(shape), bench_target()),
+                                             pass, shape));
       break;
     case Impl::Onednn: own(last, std::make_shared<OnednnPeer>(cell, pass, shape)); break;
     case Impl::Loop:
@@ -181,7 +196,7 @@ void bench_compile(benchmark::State& state, CellKind cell) {
   try {
     for (auto _ : state) {
       rnnc::Cell compiled({file->name, file->text + "\n# compilation " + std::to_string(serial++) + "\n"},
-                          {{"I", H}, {"H", H}});
+                          {{"I", H}, {"H", H}}, bench_target());
       benchmark::DoNotOptimize(compiled.compiled().forward_inference().function);
     }
   } catch (const std::exception& caught) {
@@ -233,7 +248,12 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("onednn", onednn_version());
   benchmark::AddCustomContext("onednn_omp_max_threads", std::to_string(onednn_max_threads()));
   benchmark::AddCustomContext("openblas", blas_available() ? blas_description() : "not built in");
-  benchmark::AddCustomContext("rnnc_target", "host CPU (LLVM JIT)");
+  const rnnc::TargetOptions& target = bench_target();
+  benchmark::AddCustomContext("rnnc_target", target.cpu.empty() && target.features.empty()
+                                                 ? "host CPU (LLVM JIT)"
+                                                 : "cpu '" + target.cpu + "' features '" + target.features + "'");
+  const char* onednn_isa = std::getenv("DNNL_MAX_CPU_ISA");
+  benchmark::AddCustomContext("onednn_max_cpu_isa", onednn_isa ? onednn_isa : "(all the host has)");
   benchmark::AddCustomContext("flops", "benchdnn: 2*G*H*(I+H)*B*T forward, fwd+bwd = 3x forward");
   register_benchmarks();
   benchmark::Initialize(&argc, argv);

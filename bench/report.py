@@ -124,6 +124,8 @@ def tables(report, time, command):
                   " ".join("%.2f" % x for x in context.get("load_avg", [])) or "?", context.get("onednn", "?"),
                   "OpenBLAS: " + context.get("openblas", "?") if not context.get("openblas", "").startswith("OpenBLAS")
                   else context["openblas"], context.get("onednn_omp_max_threads", "?")))
+    out.append("rnnc kernels for: %s; oneDNN ISA limit: %s."
+               % (context.get("rnnc_target", "?"), context.get("onednn_max_cpu_isa", "?")))
     load = context.get("load_avg", [])
     if time == "real" and load and load[0] > 1.5:
         out.append("")
