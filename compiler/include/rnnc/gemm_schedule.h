@@ -26,9 +26,10 @@ struct GemmSchedule {
 //   16 (AVX-512, 32 registers): 12 rows × 2 vectors (24 accumulators, NR 32), kc 256, mc 144, 8 row panels
 //    8 (AVX/AVX2, 16 registers): 6 rows × 2 vectors (12 accumulators, NR 16), kc 512, mc 144, 4 row panels
 //    4 (SSE, 16 registers):      6 rows × 2 vectors (12 accumulators, NR 8),  kc 512, mc 72, 4 row panels
-// On AVX-512, 12 × 2 runs M = 16 and 64 rows 10–20 % faster than 6 × 4
-// (NR 64, kc 128) on Sapphire Rapids, by test_gemm "[.gemm-tune]"; a 12 × 2
-// tile over half of a 64-column panel was no faster than 6 × 4.
+// On AVX-512, 12 × 2 runs n = 2048, k = 512 at M = 16 and 64 rows 23 % and
+// 9 % faster than 6 × 4 (NR 64, kc 128) on Sapphire Rapids (best of three,
+// test_gemm "[.gemm-tune]"); a 12 × 2 tile over half of a 64-column panel
+// was no faster than 6 × 4. The A block is on the stack: 144 KiB at kc 256.
 // A panel width of 32 or 16 divides n = 4H or 3H for the usual hidden
 // sizes, so the stack-tile path of the last panel is rare.
 GemmSchedule gemm_schedule_for_width(int vector_width);
