@@ -267,15 +267,15 @@ class GemmEmitter {
 
     // The k loop: broadcast A[r][kk], multiply-add with the panel's vectors.
     llvm::Function* fmuladd = llvm::Intrinsic::getDeclaration(f_->getParent(), llvm::Intrinsic::fmuladd, {vector_});
-    using Accumulators = std::vector<llvm::PHINode*>;
-    auto step = [&](llvm::Value* kk, const Accumulators& accumulators) {
-      llvm::Value* b_row = at(panel.base, b_.CreateMul(kk, i64(nr)));
+    using Accumulators = std::vector<llvm::Value*>;
+    auto step = [&](const std::vector<llvm::Value*>& pointers, const Accumulators& accumulators) {
+      llvm::Value* b_row = pointers[0];
       std::vector<llvm::Value*> b_vectors;
       for (int v = 0; v < vectors; ++v) {
         b_vectors.push_back(b_.CreateAlignedLoad(vector_, at(b_row, i64(std::int64_t(v) * width)), llvm::Align(4)));
       }
       std::vector<llvm::Value*> next(count);
-      llvm::Value* a_step = at(a_tile, b_.CreateMul(kk, i64(rows)));
+      llvm::Value* a_step = pointers[1];
       for (int r = 0; r < rows; ++r) {
         llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_step, i64(r)), llvm::Align(4));
         llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
@@ -285,7 +285,7 @@ class GemmEmitter {
       }
       return next;
     };
-    std::vector<llvm::Value*> sums = k_loop("gemm_k", count, k_length, step);
+    std::vector<llvm::Value*> sums = k_loop("gemm_k", count, k_length, {{panel.base, nr}, {a_tile, rows}}, step);
 
     // The tail panel goes through the stack tile.
     std::vector<llvm::Value*> c_rows;
@@ -326,31 +326,95 @@ class GemmEmitter {
     emit_if_then(b_, panel.tail, "gemm_tail_out", [&] { copy_tail(c_tile, rows, /*into_spill=*/false); });
   }
 
-  // A rolled loop over kk in [0, k_length >= 1) carrying `count` vector
-  // accumulators from zero: step(kk, accumulators) returns their next
-  // values. Returns the accumulators' values after the loop.
-  std::vector<llvm::Value*> k_loop(
-      const char* name, std::size_t count, llvm::Value* k_length,
-      const std::function<std::vector<llvm::Value*>(llvm::Value*, const std::vector<llvm::PHINode*>&)>& step) {
+  // A stream the k loop reads: from `start`, `stride` floats per k step.
+  struct KStream {
+    llvm::Value* start;
+    std::int64_t stride;
+  };
+  using KStep = std::function<std::vector<llvm::Value*>(const std::vector<llvm::Value*>& pointers,
+                                                        const std::vector<llvm::Value*>& accumulators)>;
+
+  // A loop over k_length >= 1 k steps carrying `count` vector accumulators
+  // from zero: step(pointers, accumulators), with each stream's pointer at
+  // the step's k, returns their next values. Two steps per iteration, then
+  // one more when k_length is odd, and the pointers advance by additions:
+  // the loop's own instructions (counter, compare, branch) share the ports
+  // of the multiply-adds, and loop strength reduction, which would turn
+  // k·stride into additions, is off (target.h). Returns the accumulators'
+  // values after the last step.
+  std::vector<llvm::Value*> k_loop(const char* name, std::size_t count, llvm::Value* k_length,
+                                   const std::vector<KStream>& streams, const KStep& step) {
+    auto advance = [&](const std::vector<llvm::Value*>& pointers, std::int64_t steps) {
+      std::vector<llvm::Value*> next;
+      for (std::size_t i = 0; i < streams.size(); ++i) next.push_back(at(pointers[i], i64(streams[i].stride * steps)));
+      return next;
+    };
+    std::vector<llvm::Value*> starts;
+    for (const KStream& stream : streams) starts.push_back(stream.start);
+    std::vector<llvm::Value*> zeros(count, llvm::Constant::getNullValue(vector_));
+
     llvm::BasicBlock* preheader = b_.GetInsertBlock();
     llvm::BasicBlock* body = block(name);
-    llvm::BasicBlock* done = block(std::string(name) + "_done");
-    b_.CreateBr(body);
+    llvm::BasicBlock* pairs_done = block(std::string(name) + "_pairs_done");
+    llvm::Value* pairs = b_.CreateLShr(k_length, i64(1));
+    b_.CreateCondBr(b_.CreateICmpSGT(pairs, i64(0)), body, pairs_done);
     b_.SetInsertPoint(body);
-    llvm::PHINode* kk = b_.CreatePHI(i64_, 2, "kk");
-    kk->addIncoming(i64(0), preheader);
-    std::vector<llvm::PHINode*> accumulators;
-    for (std::size_t i = 0; i < count; ++i) {
-      accumulators.push_back(b_.CreatePHI(vector_, 2, "acc"));
-      accumulators.back()->addIncoming(llvm::Constant::getNullValue(vector_), preheader);
+    llvm::PHINode* pair = b_.CreatePHI(i64_, 2, "k_pair");
+    pair->addIncoming(i64(0), preheader);
+    std::vector<llvm::PHINode*> pointer_phis, accumulator_phis;
+    std::vector<llvm::Value*> pointers, accumulators;
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      pointer_phis.push_back(b_.CreatePHI(b_.getPtrTy(), 2, "k_stream"));
+      pointer_phis.back()->addIncoming(starts[i], preheader);
+      pointers.push_back(pointer_phis.back());
     }
-    std::vector<llvm::Value*> sums = step(kk, accumulators);
-    llvm::Value* kk_next = b_.CreateAdd(kk, i64(1));
-    kk->addIncoming(kk_next, b_.GetInsertBlock());
-    for (std::size_t i = 0; i < count; ++i) accumulators[i]->addIncoming(sums[i], b_.GetInsertBlock());
-    b_.CreateCondBr(b_.CreateICmpSLT(kk_next, k_length), body, done);
+    for (std::size_t i = 0; i < count; ++i) {
+      accumulator_phis.push_back(b_.CreatePHI(vector_, 2, "acc"));
+      accumulator_phis.back()->addIncoming(zeros[i], preheader);
+      accumulators.push_back(accumulator_phis.back());
+    }
+    std::vector<llvm::Value*> sums = step(advance(pointers, 1), step(pointers, accumulators));
+    std::vector<llvm::Value*> next_pointers = advance(pointers, 2);
+    llvm::Value* next_pair = b_.CreateAdd(pair, i64(1));
+    llvm::BasicBlock* body_end = b_.GetInsertBlock();
+    pair->addIncoming(next_pair, body_end);
+    for (std::size_t i = 0; i < streams.size(); ++i) pointer_phis[i]->addIncoming(next_pointers[i], body_end);
+    for (std::size_t i = 0; i < count; ++i) accumulator_phis[i]->addIncoming(sums[i], body_end);
+    b_.CreateCondBr(b_.CreateICmpSLT(next_pair, pairs), body, pairs_done);
+
+    // After the pairs: the accumulators and pointers where they stopped.
+    b_.SetInsertPoint(pairs_done);
+    std::vector<llvm::Value*> after_pointers, after_sums;
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      llvm::PHINode* phi = b_.CreatePHI(b_.getPtrTy(), 2);
+      phi->addIncoming(starts[i], preheader);
+      phi->addIncoming(next_pointers[i], body_end);
+      after_pointers.push_back(phi);
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      llvm::PHINode* phi = b_.CreatePHI(vector_, 2);
+      phi->addIncoming(zeros[i], preheader);
+      phi->addIncoming(sums[i], body_end);
+      after_sums.push_back(phi);
+    }
+    // The odd last step.
+    llvm::BasicBlock* odd = block(std::string(name) + "_odd");
+    llvm::BasicBlock* done = block(std::string(name) + "_done");
+    llvm::BasicBlock* even_end = b_.GetInsertBlock();
+    b_.CreateCondBr(b_.CreateICmpNE(b_.CreateAnd(k_length, i64(1)), i64(0)), odd, done);
+    b_.SetInsertPoint(odd);
+    std::vector<llvm::Value*> odd_sums = step(after_pointers, after_sums);
+    llvm::BasicBlock* odd_end = b_.GetInsertBlock();
+    b_.CreateBr(done);
     b_.SetInsertPoint(done);
-    return sums;
+    std::vector<llvm::Value*> results;
+    for (std::size_t i = 0; i < count; ++i) {
+      llvm::PHINode* phi = b_.CreatePHI(vector_, 2);
+      phi->addIncoming(after_sums[i], even_end);
+      phi->addIncoming(odd_sums[i], odd_end);
+      results.push_back(phi);
+    }
+    return results;
   }
 
   // Row m × row_panels full panels from first_panel: like tile() with one
@@ -364,13 +428,15 @@ class GemmEmitter {
     std::vector<Panel> group;
     for (int g = 0; g < row_panels; ++g) group.push_back(panel_at(b_.CreateAdd(first_panel, i64(g))));
     llvm::Function* fmuladd = llvm::Intrinsic::getDeclaration(f_->getParent(), llvm::Intrinsic::fmuladd, {vector_});
-    using Accumulators = std::vector<llvm::PHINode*>;
-    auto step = [&](llvm::Value* kk, const Accumulators& accumulators) {
-      llvm::Value* a = b_.CreateAlignedLoad(f32_, at(a_tile, kk), llvm::Align(4));
+    // Streams: A's row, then each panel of the group.
+    std::vector<KStream> streams = {{a_tile, 1}};
+    for (const Panel& panel : group) streams.push_back({panel.base, nr});
+    auto step = [&](const std::vector<llvm::Value*>& pointers, const std::vector<llvm::Value*>& accumulators) {
+      llvm::Value* a = b_.CreateAlignedLoad(f32_, pointers[0], llvm::Align(4));
       llvm::Value* splat = b_.CreateVectorSplat(unsigned(width), a);
       std::vector<llvm::Value*> next(count);
       for (int g = 0; g < row_panels; ++g) {
-        llvm::Value* b_row = at(group[std::size_t(g)].base, b_.CreateMul(kk, i64(nr)));
+        llvm::Value* b_row = pointers[std::size_t(g) + 1];
         for (int v = 0; v < vectors; ++v) {
           std::size_t i = std::size_t(g * vectors + v);
           llvm::Value* w = b_.CreateAlignedLoad(vector_, at(b_row, i64(std::int64_t(v) * width)), llvm::Align(4));
@@ -379,7 +445,7 @@ class GemmEmitter {
       }
       return next;
     };
-    std::vector<llvm::Value*> sums = k_loop("gemm_row_k", count, k_length, step);
+    std::vector<llvm::Value*> sums = k_loop("gemm_row_k", count, k_length, streams, step);
 
     llvm::Value* c_row = at(c_base_, b_.CreateMul(m, c_stride_));
     auto address = [&](int g, int v) {
