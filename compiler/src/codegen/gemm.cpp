@@ -285,7 +285,8 @@ class GemmEmitter {
       }
       return next;
     };
-    std::vector<llvm::Value*> sums = k_loop("gemm_k", count, k_length, {{panel.base, nr}, {a_tile, rows}}, step);
+    std::vector<llvm::Value*> sums =
+        k_loop("gemm_k", count, k_length, {{panel.base, nr}, {a_tile, rows}}, step, rows == schedule_.tile_rows);
 
     // The tail panel goes through the stack tile.
     std::vector<llvm::Value*> c_rows;
@@ -336,85 +337,91 @@ class GemmEmitter {
 
   // A loop over k_length >= 1 k steps carrying `count` vector accumulators
   // from zero: step(pointers, accumulators), with each stream's pointer at
-  // the step's k, returns their next values. Two steps per iteration, then
-  // one more when k_length is odd, and the pointers advance by additions:
-  // the loop's own instructions (counter, compare, branch) share the ports
-  // of the multiply-adds, and loop strength reduction, which would turn
-  // k·stride into additions, is off (target.h). Returns the accumulators'
-  // values after the last step.
+  // the step's k, returns their next values. The pointers advance by
+  // additions, not k·stride: the loop's own instructions share the ports of
+  // the multiply-adds, and loop strength reduction, which would do that, is
+  // off (target.h). With `pairs`, two steps per iteration (half the loop's
+  // instructions per multiply-add, the step's code twice): an odd k_length
+  // enters the loop at its second step, so no third copy is needed (only
+  // the full tile pairs its steps: every tile paired made the LSTM's cold
+  // compile 12 % slower). Returns the accumulators' values after the last
+  // step.
   std::vector<llvm::Value*> k_loop(const char* name, std::size_t count, llvm::Value* k_length,
-                                   const std::vector<KStream>& streams, const KStep& step) {
+                                   const std::vector<KStream>& streams, const KStep& step, bool pairs) {
+    const std::size_t stream_count = streams.size();
     auto advance = [&](const std::vector<llvm::Value*>& pointers, std::int64_t steps) {
       std::vector<llvm::Value*> next;
-      for (std::size_t i = 0; i < streams.size(); ++i) next.push_back(at(pointers[i], i64(streams[i].stride * steps)));
+      for (std::size_t i = 0; i < stream_count; ++i) next.push_back(at(pointers[i], i64(streams[i].stride * steps)));
       return next;
     };
     std::vector<llvm::Value*> starts;
     for (const KStream& stream : streams) starts.push_back(stream.start);
-    std::vector<llvm::Value*> zeros(count, llvm::Constant::getNullValue(vector_));
+    llvm::Value* zero = llvm::Constant::getNullValue(vector_);
 
+    // One block per step of an iteration; each starts with the phis of its
+    // k step (iteration number, stream pointers, accumulators).
+    struct Stage {
+      llvm::BasicBlock* block;
+      llvm::PHINode* iteration;
+      std::vector<llvm::PHINode*> pointers, accumulators;
+    };
     llvm::BasicBlock* preheader = b_.GetInsertBlock();
-    llvm::BasicBlock* body = block(name);
-    llvm::BasicBlock* pairs_done = block(std::string(name) + "_pairs_done");
-    llvm::Value* pairs = b_.CreateLShr(k_length, i64(1));
-    b_.CreateCondBr(b_.CreateICmpSGT(pairs, i64(0)), body, pairs_done);
-    b_.SetInsertPoint(body);
-    llvm::PHINode* pair = b_.CreatePHI(i64_, 2, "k_pair");
-    pair->addIncoming(i64(0), preheader);
-    std::vector<llvm::PHINode*> pointer_phis, accumulator_phis;
-    std::vector<llvm::Value*> pointers, accumulators;
-    for (std::size_t i = 0; i < streams.size(); ++i) {
-      pointer_phis.push_back(b_.CreatePHI(b_.getPtrTy(), 2, "k_stream"));
-      pointer_phis.back()->addIncoming(starts[i], preheader);
-      pointers.push_back(pointer_phis.back());
+    const int stage_count = pairs ? 2 : 1;
+    std::vector<Stage> stages;
+    for (int i = 0; i < stage_count; ++i) {
+      Stage stage{block(std::string(name) + (i == 0 ? "" : "_second")), nullptr, {}, {}};
+      b_.SetInsertPoint(stage.block);
+      stage.iteration = b_.CreatePHI(i64_, 2, "k_iteration");
+      for (std::size_t j = 0; j < stream_count; ++j) stage.pointers.push_back(b_.CreatePHI(b_.getPtrTy(), 2));
+      for (std::size_t j = 0; j < count; ++j) stage.accumulators.push_back(b_.CreatePHI(vector_, 2, "acc"));
+      stages.push_back(std::move(stage));
     }
-    for (std::size_t i = 0; i < count; ++i) {
-      accumulator_phis.push_back(b_.CreatePHI(vector_, 2, "acc"));
-      accumulator_phis.back()->addIncoming(zeros[i], preheader);
-      accumulators.push_back(accumulator_phis.back());
-    }
-    std::vector<llvm::Value*> sums = step(advance(pointers, 1), step(pointers, accumulators));
-    std::vector<llvm::Value*> next_pointers = advance(pointers, 2);
-    llvm::Value* next_pair = b_.CreateAdd(pair, i64(1));
-    llvm::BasicBlock* body_end = b_.GetInsertBlock();
-    pair->addIncoming(next_pair, body_end);
-    for (std::size_t i = 0; i < streams.size(); ++i) pointer_phis[i]->addIncoming(next_pointers[i], body_end);
-    for (std::size_t i = 0; i < count; ++i) accumulator_phis[i]->addIncoming(sums[i], body_end);
-    b_.CreateCondBr(b_.CreateICmpSLT(next_pair, pairs), body, pairs_done);
-
-    // After the pairs: the accumulators and pointers where they stopped.
-    b_.SetInsertPoint(pairs_done);
-    std::vector<llvm::Value*> after_pointers, after_sums;
-    for (std::size_t i = 0; i < streams.size(); ++i) {
-      llvm::PHINode* phi = b_.CreatePHI(b_.getPtrTy(), 2);
-      phi->addIncoming(starts[i], preheader);
-      phi->addIncoming(next_pointers[i], body_end);
-      after_pointers.push_back(phi);
-    }
-    for (std::size_t i = 0; i < count; ++i) {
-      llvm::PHINode* phi = b_.CreatePHI(vector_, 2);
-      phi->addIncoming(zeros[i], preheader);
-      phi->addIncoming(sums[i], body_end);
-      after_sums.push_back(phi);
-    }
-    // The odd last step.
-    llvm::BasicBlock* odd = block(std::string(name) + "_odd");
     llvm::BasicBlock* done = block(std::string(name) + "_done");
-    llvm::BasicBlock* even_end = b_.GetInsertBlock();
-    b_.CreateCondBr(b_.CreateICmpNE(b_.CreateAnd(k_length, i64(1)), i64(0)), odd, done);
-    b_.SetInsertPoint(odd);
-    std::vector<llvm::Value*> odd_sums = step(after_pointers, after_sums);
-    llvm::BasicBlock* odd_end = b_.GetInsertBlock();
-    b_.CreateBr(done);
-    b_.SetInsertPoint(done);
-    std::vector<llvm::Value*> results;
-    for (std::size_t i = 0; i < count; ++i) {
-      llvm::PHINode* phi = b_.CreatePHI(vector_, 2);
-      phi->addIncoming(after_sums[i], even_end);
-      phi->addIncoming(odd_sums[i], odd_end);
-      results.push_back(phi);
+    auto enter = [&](Stage& stage, llvm::BasicBlock* from, llvm::Value* iteration,
+                     const std::vector<llvm::Value*>& pointers, const std::vector<llvm::Value*>& accumulators) {
+      stage.iteration->addIncoming(iteration, from);
+      for (std::size_t j = 0; j < stream_count; ++j) stage.pointers[j]->addIncoming(pointers[j], from);
+      for (std::size_t j = 0; j < count; ++j) stage.accumulators[j]->addIncoming(accumulators[j], from);
+    };
+
+    // Entry: k steps ceil(k_length / 2) iterations; an odd count starts at
+    // the second stage, its pointers one step back.
+    b_.SetInsertPoint(preheader);
+    llvm::Value* iterations = k_length;
+    const std::vector<llvm::Value*> zeros(count, zero);
+    if (pairs) {
+      iterations = b_.CreateLShr(b_.CreateAdd(k_length, i64(1)), i64(1));
+      llvm::Value* odd = b_.CreateICmpNE(b_.CreateAnd(k_length, i64(1)), i64(0));
+      std::vector<llvm::Value*> one_back = advance(starts, -1);
+      b_.CreateCondBr(odd, stages[1].block, stages[0].block);
+      enter(stages[1], preheader, i64(0), one_back, zeros);
+    } else {
+      b_.CreateBr(stages[0].block);
     }
-    return results;
+    enter(stages[0], preheader, i64(0), starts, zeros);
+
+    std::vector<llvm::Value*> sums;
+    for (int i = 0; i < stage_count; ++i) {
+      Stage& stage = stages[std::size_t(i)];
+      b_.SetInsertPoint(stage.block);
+      // A stage after the first reads one step after the pointers it got.
+      std::vector<llvm::Value*> pointers(stage.pointers.begin(), stage.pointers.end());
+      if (i > 0) pointers = advance(pointers, i);
+      sums = step(pointers, std::vector<llvm::Value*>(stage.accumulators.begin(), stage.accumulators.end()));
+      if (i + 1 < stage_count) {
+        b_.CreateBr(stages[std::size_t(i) + 1].block);
+        enter(stages[std::size_t(i) + 1], b_.GetInsertBlock(), stage.iteration,
+              std::vector<llvm::Value*>(stage.pointers.begin(), stage.pointers.end()), sums);
+      }
+    }
+    Stage& last = stages.back();
+    llvm::Value* next_iteration = b_.CreateAdd(last.iteration, i64(1));
+    std::vector<llvm::Value*> next_pointers =
+        advance(std::vector<llvm::Value*>(last.pointers.begin(), last.pointers.end()), stage_count);
+    b_.CreateCondBr(b_.CreateICmpSLT(next_iteration, iterations), stages[0].block, done);
+    enter(stages[0], b_.GetInsertBlock(), next_iteration, next_pointers, sums);
+    b_.SetInsertPoint(done);
+    return sums;
   }
 
   // Row m × row_panels full panels from first_panel: like tile() with one
@@ -445,7 +452,7 @@ class GemmEmitter {
       }
       return next;
     };
-    std::vector<llvm::Value*> sums = k_loop("gemm_row_k", count, k_length, streams, step);
+    std::vector<llvm::Value*> sums = k_loop("gemm_row_k", count, k_length, streams, step, false);
 
     llvm::Value* c_row = at(c_base_, b_.CreateMul(m, c_stride_));
     auto address = [&](int g, int v) {
