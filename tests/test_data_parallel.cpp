@@ -48,7 +48,8 @@ Finished run_shell(const std::string& command, const TemporaryDirectory& directo
 std::string mpirun(const std::string& environment = "") {
   return fmt::format("env {} OMPI_MCA_mca_base_component_disable_dlclose=1 "
                      "LSAN_OPTIONS=suppressions={}/tests/data_parallel/openmpi.supp:fast_unwind_on_malloc=0 {} "
-                     "--allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader --mca oob_tcp_if_include lo",
+                     "--allow-run-as-root --oversubscribe --bind-to none "
+                     "--mca btl self,vader --mca oob_tcp_if_include lo",
                      environment, RNNC_SOURCE_DIR, RNNC_MPIEXEC);
 }
 
@@ -125,7 +126,8 @@ TEST_CASE("data parallel: two ranks with half batches match one process (gru ada
 
 TEST_CASE("data parallel: a killed rank ends the job and the last checkpoint loads", "[data_parallel]") {
   TemporaryDirectory directory;
-  const std::string train = trainer("--steps 100000 --checkpoint-step 2 --die-step 4 --save " + directory.file("run.ckpt"));
+  const std::string train =
+      trainer("--steps 100000 --checkpoint-step 2 --die-step 4 --save " + directory.file("run.ckpt"));
   SECTION("mpirun sees the rank die and ends the others") {
     const Finished run = run_shell(mpirun() + " -np 2 " + train, directory);
     CHECK(run.status != 0);
@@ -135,7 +137,8 @@ TEST_CASE("data parallel: a killed rank ends the job and the last checkpoint loa
     // (mpirun itself then exits 0: recovery mode reports no failure.)
     const Finished run = run_shell(mpirun("RNNC_MPI_TIMEOUT=3") + " --enable-recovery -np 2 " + train, directory);
     CHECK(run.status != 124);
-    CHECK_THAT(run.output, Catch::Contains("rank 0: no answer from the other ranks in the gradient allreduce after 3 s"));
+    CHECK_THAT(run.output,
+               Catch::Contains("rank 0: no answer from the other ranks in the gradient allreduce after 3 s"));
   }
   const rnnc::Checkpoint checkpoint = rnnc::load_checkpoint(directory.file("run.ckpt.step2"));
   CHECK(char_rnn::step_of(checkpoint) == 2);
@@ -145,17 +148,18 @@ TEST_CASE("data parallel: a killed rank ends the job and the last checkpoint loa
 TEST_CASE("data parallel: ranks that disagree are refused at start-up", "[data_parallel]") {
   TemporaryDirectory directory;
   const std::string save = " --save " + directory.file("never.ckpt");
+  // Rank 0 and rank 1 started with other options (mpirun's MPMD form).
+  const auto ranks_with = [&](const std::string& rank0, const std::string& rank1) {
+    return run_shell(mpirun() + " -np 1 " + trainer(rank0 + save) + " : -np 1 " + trainer(rank1 + save), directory);
+  };
   SECTION("a dimension") {
-    const Finished run = run_shell(mpirun() + " -np 1 " + trainer("--hidden 12" + save) + " : -np 1 " +
-                                       trainer("--hidden 10" + save),
-                                   directory);
+    const Finished run = ranks_with("--hidden 12", "--hidden 10");
     CHECK(run.status == 1);
-    CHECK_THAT(run.output, Catch::Contains("error: the ranks disagree: rank 1 has hidden=10 where rank 0 has hidden=12"));
+    CHECK_THAT(run.output,
+               Catch::Contains("error: the ranks disagree: rank 1 has hidden=10 where rank 0 has hidden=12"));
   }
   SECTION("the cell") {
-    const Finished run = run_shell(mpirun() + " -np 1 " + trainer("--cell lstm" + save) + " : -np 1 " +
-                                       trainer("--cell gru" + save),
-                                   directory);
+    const Finished run = ranks_with("--cell lstm", "--cell gru");
     CHECK(run.status == 1);
     CHECK_THAT(run.output, Catch::Contains("rank 1 has cell=gru where rank 0 has cell=lstm"));
   }

@@ -132,9 +132,11 @@ std::string sample(CharModel& model, const Vocabulary& vocabulary, std::int64_t 
 // What every rank must agree on to train one model.
 rnnc::Configuration configuration_of(const Options& options, const std::string& cell_text, const std::string& text,
                                      const char_rnn::ModelShape& shape) {
+  const std::string loaded =
+      options.load_path.empty() ? "none" : rnnc::fingerprint(rnnc::examples::read_text_file(options.load_path));
   return {{"cell", rnnc::fingerprint(cell_text)},
           {"text", rnnc::fingerprint(text)},
-          {"load", options.load_path.empty() ? "none" : rnnc::fingerprint(rnnc::examples::read_text_file(options.load_path))},
+          {"load", loaded},
           {"vocabulary", std::to_string(shape.vocabulary)},
           {"embedding", std::to_string(shape.embedding)},
           {"hidden", std::to_string(shape.hidden)},

@@ -475,8 +475,10 @@ int main(int argc, char** argv) {
   recognize_command->add_option("files", files, "audio files (WAV, FLAC, ...; any rate, mono or stereo)")->required();
   CLI11_PARSE(app, argc, argv);
   std::cout << std::unitbuf;  // each line as it happens, also into a log file: the run takes minutes
-  if (!*recognize_command)
-    return rnnc::run_data_parallel("speech", [&](rnnc::DataParallel& group) { return train_and_evaluate(options, group); });
+  if (!*recognize_command) {
+    return rnnc::run_data_parallel("speech",
+                                   [&](rnnc::DataParallel& group) { return train_and_evaluate(options, group); });
+  }
   try {
     return recognize(model_path, files);
   } catch (const std::exception& error) {

@@ -222,6 +222,8 @@ int run_data_parallel(std::string_view program, const std::function<int(DataPara
   }
 }
 
-std::string fingerprint(std::string_view bytes) { return fmt::format("{:016x}", XXH3_64bits(bytes.data(), bytes.size())); }
+std::string fingerprint(std::string_view bytes) {
+  return fmt::format("{:016x}", XXH3_64bits(bytes.data(), bytes.size()));
+}
 
 }  // namespace rnnc

@@ -85,7 +85,8 @@ int train(const Options& options, rnnc::DataParallel& group) {
                             checkpoint_of(options, cell_text, step, named));
   }
   if (group.leads() || options.save_every_rank) {
-    const std::string path = group.leads() ? options.save_path : fmt::format("{}.rank{}", options.save_path, group.rank());
+    const std::string path =
+        group.leads() ? options.save_path : fmt::format("{}.rank{}", options.save_path, group.rank());
     rnnc::save_checkpoint(path, checkpoint_of(options, cell_text, options.steps, named));
   }
   return 0;
