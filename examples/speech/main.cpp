@@ -172,7 +172,9 @@ void train_acoustic_model(SpeechModel& model, const std::vector<Example>& train,
       adam->set_learning_rate(kLearningRate * float(1.0 - 0.9 * std::clamp(3.0 * fraction - 2.0, 0.0, 1.0)));
       adam->zero_gradients();
       const rnnc::Slice slice = group.slice_of(std::int64_t(indices.size()));  // the last batch may be short
-      std::vector<Example> batch, others;  // copies, warped and masked afresh each epoch
+      // Copies, warped and masked afresh each epoch: this rank's slice, and the
+      // others' (warped and masked here too, only to keep the random stream in step).
+      std::vector<Example> batch, others;
       for (std::size_t i = 0; i < indices.size(); ++i) {
         const bool mine = std::int64_t(i) >= slice.first && std::int64_t(i) < slice.first + slice.count;
         std::vector<Example>& into = mine ? batch : others;
@@ -287,6 +289,7 @@ void tune_decoder(SpeechModel& model, const std::vector<Example>& dev) {
 rnnc::Configuration configuration_of(const TrainOptions& options, const std::string& lexicon_path) {
   return {{"lexicon", rnnc::fingerprint(rnnc::examples::read_text_file(lexicon_path))},
           {"train_utterances", std::to_string(options.train_utterances)},
+          {"dev_utterances", std::to_string(options.dev_utterances)},
           {"epochs", std::to_string(options.epochs)},
           {"batch", std::to_string(options.batch)},
           {"hidden", std::to_string(options.hidden)},
