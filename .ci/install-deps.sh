@@ -18,6 +18,8 @@ packages=(
   pkg-config libsndfile1-dev libsamplerate0-dev libfftw3-dev # the speech recognizer: audio files, resampling, FFT
   espeak-ng flite sox       # the speech recognizer's training voices and their variation
   asterisk-core-sounds-en-wav # the real human voice it is tested on
+  asterisk-core-sounds-en # its sounds/en link (an alternative), only recommended by the -wav package
+  libopenmpi-dev openmpi-bin # data-parallel training over MPI (rnnc/data_parallel.h): the library, mpirun for its tests
 )
 
 missing=()

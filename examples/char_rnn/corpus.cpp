@@ -37,7 +37,11 @@ std::vector<std::int32_t> Vocabulary::encode(std::string_view text, std::int64_t
 }
 
 StreamBatcher::StreamBatcher(const std::vector<std::int32_t>& tokens, std::int64_t batch, std::int64_t steps)
-    : tokens_(tokens), batch_(batch), steps_(steps) {
+    : StreamBatcher(tokens, batch, steps, 0, batch) {}
+
+StreamBatcher::StreamBatcher(const std::vector<std::int32_t>& tokens, std::int64_t batch, std::int64_t steps,
+                             std::int64_t first_stream, std::int64_t streams)
+    : tokens_(tokens), steps_(steps), first_stream_(first_stream), streams_(streams) {
   // Each stream needs one token more than it reads: the last target.
   stream_length_ = (std::int64_t(tokens.size()) - 1) / batch;
   chunks_ = stream_length_ / steps;
@@ -50,13 +54,13 @@ StreamBatcher::StreamBatcher(const std::vector<std::int32_t>& tokens, std::int64
 void StreamBatcher::chunk(std::int64_t index, std::vector<std::int32_t>& inputs,
                           std::vector<std::int32_t>& targets) const {
   const std::int64_t start = (index % chunks_) * steps_;
-  inputs.resize(std::size_t(steps_ * batch_));
+  inputs.resize(std::size_t(steps_ * streams_));
   targets.resize(inputs.size());
   for (std::int64_t t = 0; t < steps_; ++t) {
-    for (std::int64_t b = 0; b < batch_; ++b) {
-      const std::int64_t position = b * stream_length_ + start + t;
-      inputs[std::size_t(t * batch_ + b)] = tokens_[std::size_t(position)];
-      targets[std::size_t(t * batch_ + b)] = tokens_[std::size_t(position + 1)];
+    for (std::int64_t b = 0; b < streams_; ++b) {
+      const std::int64_t position = (first_stream_ + b) * stream_length_ + start + t;
+      inputs[std::size_t(t * streams_ + b)] = tokens_[std::size_t(position)];
+      targets[std::size_t(t * streams_ + b)] = tokens_[std::size_t(position + 1)];
     }
   }
 }

@@ -32,15 +32,21 @@ class StreamBatcher {
  public:
   // Throws rnnc::RuntimeError when the text is too short for one chunk.
   StreamBatcher(const std::vector<std::int32_t>& tokens, std::int64_t batch, std::int64_t steps);
+  // Reads only the streams [first_stream, first_stream + streams) of the
+  // `batch`: one rank's part of a global batch in data-parallel training.
+  StreamBatcher(const std::vector<std::int32_t>& tokens, std::int64_t batch, std::int64_t steps,
+                std::int64_t first_stream, std::int64_t streams);
 
   std::int64_t chunks_per_pass() const { return chunks_; }
-  // Chunk `index` (mod chunks_per_pass()): inputs and next-token targets,
-  // [steps][batch], time-major.
+  std::int64_t steps() const { return steps_; }
+  std::int64_t streams() const { return streams_; }
+  // Chunk `index` (mod chunks_per_pass()) of the streams read: inputs and
+  // next-token targets, [steps][streams], time-major.
   void chunk(std::int64_t index, std::vector<std::int32_t>& inputs, std::vector<std::int32_t>& targets) const;
 
  private:
   const std::vector<std::int32_t>& tokens_;
-  std::int64_t batch_, steps_, stream_length_, chunks_;
+  std::int64_t steps_, first_stream_, streams_, stream_length_, chunks_;
 };
 
 }  // namespace char_rnn

@@ -2,7 +2,9 @@
 // dsl/lstm.cell, trained with truncated backpropagation through time on a
 // text (by default the license texts that every Debian system has), its last
 // 10 % held out for validation; then it samples text from what it learned.
+// Under `mpirun -np N` the N processes train it together, data-parallel.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -16,7 +18,9 @@
 #include "corpus.h"
 #include "model_checkpoint.h"
 #include "project_files.h"
+#include "rnnc/data_parallel.h"
 #include "rnnc/progress.h"
+#include "training_step.h"
 
 namespace {
 
@@ -82,17 +86,21 @@ Text default_text() {
   return text;
 }
 
-// The mean loss per character over `tokens`, without gradients.
-float evaluate(CharModel& model, const std::vector<std::int32_t>& tokens) {
-  StreamBatcher batches(tokens, kEvalBatch, kEvalSteps);
+// The mean loss per character over `tokens`, without gradients; each rank
+// reads its slice of them as one stream.
+float evaluate(CharModel& model, const std::vector<std::int32_t>& tokens, rnnc::DataParallel& group) {
+  const rnnc::Slice slice = group.slice_of(std::int64_t(tokens.size()));
+  const std::vector<std::int32_t> part(tokens.begin() + slice.first, tokens.begin() + slice.first + slice.count);
+  StreamBatcher batches(part, kEvalBatch, kEvalSteps);
   std::vector<std::int32_t> inputs, targets;
   rnnc::StateList state;
-  double total = 0;
+  std::array<double, 2> total_and_chunks{0, double(batches.chunks_per_pass())};
   for (std::int64_t chunk = 0; chunk < batches.chunks_per_pass(); ++chunk) {
     batches.chunk(chunk, inputs, targets);
-    total += model.loss(inputs, targets, kEvalSteps, kEvalBatch, state);
+    total_and_chunks[0] += model.loss(inputs, targets, kEvalSteps, kEvalBatch, state);
   }
-  return float(total / double(batches.chunks_per_pass()));
+  group.sum(total_and_chunks);
+  return float(total_and_chunks[0] / total_and_chunks[1]);
 }
 
 // `length` characters drawn one at a time from softmax(log p / temperature),
@@ -121,7 +129,25 @@ std::string sample(CharModel& model, const Vocabulary& vocabulary, std::int64_t 
   return text;
 }
 
-int run(const Options& options) {
+// What every rank must agree on to train one model.
+rnnc::Configuration configuration_of(const Options& options, const std::string& cell_text, const std::string& text,
+                                     const char_rnn::ModelShape& shape) {
+  const std::string loaded =
+      options.load_path.empty() ? "none" : rnnc::fingerprint(rnnc::examples::read_text_file(options.load_path));
+  return {{"cell", rnnc::fingerprint(cell_text)},
+          {"text", rnnc::fingerprint(text)},
+          {"load", loaded},
+          {"vocabulary", std::to_string(shape.vocabulary)},
+          {"embedding", std::to_string(shape.embedding)},
+          {"hidden", std::to_string(shape.hidden)},
+          {"layers", std::to_string(shape.layers)},
+          {"batch", std::to_string(options.batch)},
+          {"steps", std::to_string(options.steps)},
+          {"dropout", fmt::format("{}", options.dropout)},
+          {"seed", std::to_string(options.seed)}};
+}
+
+int run(const Options& options, rnnc::DataParallel& group) {
   const std::string cell_path = rnnc::examples::find_project_file("dsl/lstm.cell");
   const std::string cell_text = rnnc::examples::read_text_file(cell_path);
   const Text corpus = options.text_path.empty()
@@ -142,9 +168,13 @@ int run(const Options& options) {
   const std::vector<std::int32_t> train(tokens.begin(), tokens.end() - std::ptrdiff_t(held_out));
   const std::vector<std::int32_t> validation(tokens.end() - std::ptrdiff_t(held_out), tokens.end());
 
+  group.require_same_configuration(configuration_of(options, cell_text, text, shape));
+  const std::int64_t local_batch = group.local_batch(options.batch, "the batch");
+
   const rnnc::CellSpec cell{{cell_path, cell_text}, {{"H", shape.hidden}}};
+  // Each rank its own dropout masks; the weights are rank 0's (broadcast below).
   CharModel model(cell, {.vocabulary = shape.vocabulary, .embedding = shape.embedding, .layers = shape.layers,
-                         .dropout = options.dropout, .seed = options.seed});
+                         .dropout = options.dropout, .seed = group.seed_for_rank(options.seed)});
   std::vector<rnnc::TrainableTensor> parameters = model.parameters();
   std::unique_ptr<rnnc::Optimizer> adam = rnnc::make_adam(parameters, {.learning_rate = kLearningRate});
   char_rnn::NamedTensors named;
@@ -157,8 +187,11 @@ int run(const Options& options) {
   if (loaded) {
     first_step = char_rnn::step_of(*loaded);
     char_rnn::restore(*loaded, checkpoint_at(first_step), named);
-    model.parameters_changed();
   }
+  std::vector<std::span<float>> replicated;
+  for (const auto& [name, values] : named) replicated.push_back(values);
+  group.broadcast_from_leader(replicated);
+  model.parameters_changed();
 
   std::cout << fmt::format("text: {} ({} characters, vocabulary {}), training on {}, validating on {}\n", text_path,
                            tokens.size(), vocabulary.size(), train.size(), validation.size());
@@ -166,50 +199,51 @@ int run(const Options& options) {
                            shape.embedding, shape.hidden, shape.layers, shape.vocabulary, options.batch, kSteps);
   double chars_per_second = 0;
   if (options.steps > 0) {
-    StreamBatcher batches(train, options.batch, kSteps);
+    StreamBatcher batches(train, options.batch, kSteps, group.rank() * local_batch, local_batch);
     rnnc::LossCurve curve;
-    std::vector<std::int32_t> inputs, targets;
     rnnc::StateList state;
     double loss_since_eval = 0;
     const auto start = std::chrono::steady_clock::now();
     {
       rnnc::ProgressReporter progress(options.steps, options.quiet, std::cout, "chars/s");
       for (std::int64_t step = 1; step <= options.steps; ++step) {
-        const std::int64_t chunk = first_step + step - 1;
-        if (chunk % batches.chunks_per_pass() == 0) state.clear();  // back at the start of the streams
-        batches.chunk(chunk, inputs, targets);
         adam->set_learning_rate(learning_rate_at(step, options.steps));
-        adam->zero_gradients();
-        const float loss = model.train_step(inputs, targets, kSteps, options.batch, state);
-        rnnc::clip_gradient_norm(parameters, kClipNorm);
-        adam->step();
-        model.parameters_changed();
+        const float loss = char_rnn::train_step(model, batches, first_step + step - 1, state, *adam, group, kClipNorm);
         loss_since_eval += loss;
         progress.update(step, loss, double(step * options.batch * kSteps));
         if (step % kEvalEvery == 0 || step == options.steps) {
           std::int64_t steps_since_eval = (step - 1) % kEvalEvery + 1;
-          curve.add(first_step + step, loss_since_eval / double(steps_since_eval), evaluate(model, validation));
+          curve.add(first_step + step, loss_since_eval / double(steps_since_eval), evaluate(model, validation, group));
           loss_since_eval = 0;
         }
       }
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     chars_per_second = double(options.steps * options.batch * kSteps) / seconds;
-    curve.write_csv(options.curve_path);
-    const std::string png = std::filesystem::path(options.curve_path).replace_extension(".png").string();
-    std::cout << "loss curve: " << options.curve_path << (curve.write_png(png) ? " and " + png : "") << "\n";
+    if (group.leads()) {
+      curve.write_csv(options.curve_path);
+      const std::string png = std::filesystem::path(options.curve_path).replace_extension(".png").string();
+      std::cout << "loss curve: " << options.curve_path << (curve.write_png(png) ? " and " + png : "") << "\n";
+    }
+    if (group.ranks() > 1) {
+      std::cout << fmt::format("data parallel: {} ranks of batch {}, {} allreduce calls per step, {:.1f} % of the "
+                               "training time in the gradient allreduce (rank 0)\n",
+                               group.ranks(), local_batch, group.allreduce_calls() / options.steps,
+                               100 * group.gradient_seconds() / seconds);
+    }
   }
-  if (!options.save_path.empty()) {
+  if (!options.save_path.empty() && group.leads()) {
     rnnc::save_checkpoint(options.save_path, checkpoint_at(first_step + options.steps));
     std::cout << "saved " << options.save_path << "\n";
   }
-  if (options.sample_length > 0) {
+  if (options.sample_length > 0 && group.leads()) {
     rnnc::Rng rng(options.seed);
     std::cout << "--- sample (temperature " << options.temperature << ") ---\n"
               << sample(model, vocabulary, options.sample_length, options.temperature, rng) << "\n---\n";
   }
-  std::cout << fmt::format("final: train_loss={:.4f} val_loss={:.4f} chars_per_s={:.0f}\n", evaluate(model, train),
-                           evaluate(model, validation), chars_per_second);
+  const float train_loss = evaluate(model, train, group), validation_loss = evaluate(model, validation, group);
+  std::cout << fmt::format("final: train_loss={:.4f} val_loss={:.4f} chars_per_s={:.0f}\n", train_loss,
+                           validation_loss, chars_per_second);
   return 0;
 }
 
@@ -242,10 +276,5 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--quiet", options.quiet, "no progress lines");
   CLI11_PARSE(app, argc, argv);
-  try {
-    return run(options);
-  } catch (const rnnc::RuntimeError& error) {
-    std::cerr << "char_rnn: error: " << error.what() << "\n";
-    return 1;
-  }
+  return rnnc::run_data_parallel("char_rnn", [&](rnnc::DataParallel& group) { return run(options, group); });
 }

@@ -5,6 +5,8 @@
 // synthetic voices, and measures word error rates on other held-out
 // synthetic voices and on a real human voice it never heard.
 // `speech recognize FILE.wav ...` transcribes with a saved model.
+// Under `mpirun -np N` the N processes train the acoustic model together,
+// data-parallel; rank 0 evaluates and saves.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,6 +24,7 @@
 #include "project_files.h"
 #include "real_voice.h"
 #include "rnnc/ctc_loss.h"
+#include "rnnc/data_parallel.h"
 #include "rnnc/progress.h"
 #include "speech_model.h"
 #include "synthetic_speech.h"
@@ -133,18 +136,24 @@ std::vector<speech::LabelledUtterance> labelled(std::span<const Example> example
   return batch;
 }
 
-double mean_loss(SpeechModel& model, const std::vector<Example>& examples) {
+// Each rank its slice of `examples`.
+double mean_loss(SpeechModel& model, const std::vector<Example>& examples, rnnc::DataParallel& group) {
   constexpr std::size_t kBatch = 32;
+  const rnnc::Slice slice = group.slice_of(std::int64_t(examples.size()));
+  const std::span<const Example> part = std::span(examples).subspan(std::size_t(slice.first), std::size_t(slice.count));
   double total = 0;
-  for (std::size_t first = 0; first < examples.size(); first += kBatch) {
-    const std::span<const Example> batch = std::span(examples).subspan(first, std::min(kBatch, examples.size() - first));
+  for (std::size_t first = 0; first < part.size(); first += kBatch) {
+    const std::span<const Example> batch = part.subspan(first, std::min(kBatch, part.size() - first));
     total += model.acoustic().loss(labelled(batch)) * double(batch.size());
   }
+  group.sum({&total, 1});
   return total / double(std::max<std::size_t>(examples.size(), 1));
 }
 
+// Every rank draws the same batches and the same warps and masks for every
+// utterance of them (the same random stream), and trains on its slice of each.
 void train_acoustic_model(SpeechModel& model, const std::vector<Example>& train, const std::vector<Example>& dev,
-                          const TrainOptions& options) {
+                          const TrainOptions& options, rnnc::DataParallel& group) {
   std::vector<rnnc::TrainableTensor> parameters = model.acoustic().parameters();
   std::unique_ptr<rnnc::Optimizer> adam = rnnc::make_adam(parameters, {.learning_rate = kLearningRate});
   rnnc::Rng rng(options.seed + 11);
@@ -162,16 +171,23 @@ void train_acoustic_model(SpeechModel& model, const std::vector<Example>& train,
       const double fraction = double(step) / double(total_steps);
       adam->set_learning_rate(kLearningRate * float(1.0 - 0.9 * std::clamp(3.0 * fraction - 2.0, 0.0, 1.0)));
       adam->zero_gradients();
-      std::vector<Example> batch;  // copies, warped and masked afresh each epoch
-      for (std::size_t index : indices) {
-        batch.push_back(train[index]);
+      const rnnc::Slice slice = group.slice_of(std::int64_t(indices.size()));  // the last batch may be short
+      // Copies, warped and masked afresh each epoch: this rank's slice, and the
+      // others' (warped and masked here too, only to keep the random stream in step).
+      std::vector<Example> batch, others;
+      for (std::size_t i = 0; i < indices.size(); ++i) {
+        const bool mine = std::int64_t(i) >= slice.first && std::int64_t(i) < slice.first + slice.count;
+        std::vector<Example>& into = mine ? batch : others;
+        into.push_back(train[indices[i]]);
         if (options.warp_frequencies) {
           const double factor = rng.uniform(kLowestWarp, kHighestWarp);
-          speech::warp_frequencies(batch.back().features, band_centres, nyquist, factor);
+          speech::warp_frequencies(into.back().features, band_centres, nyquist, factor);
         }
-        if (options.spec_augment) speech::mask_bands_and_steps(batch.back().features, model.bands(), rng);
+        if (options.spec_augment) speech::mask_bands_and_steps(into.back().features, model.bands(), rng);
       }
-      const double loss = model.acoustic().train_step(labelled(batch));
+      const double local_loss = batch.empty() ? 0 : model.acoustic().train_step(labelled(batch));
+      const double loss =
+          group.combine_gradients(parameters, local_loss, double(batch.size()) / double(indices.size()));
       rnnc::clip_gradient_norm(parameters, kClipNorm);
       adam->step();
       model.acoustic().parameters_changed();
@@ -179,8 +195,9 @@ void train_acoustic_model(SpeechModel& model, const std::vector<Example>& train,
       ++step;
       progress.update(step, loss, double(step * options.batch));
     }
-    curve.add(step, epoch_loss / double(train.size()), mean_loss(model, dev));
+    curve.add(step, epoch_loss / double(train.size()), mean_loss(model, dev, group));
   }
+  if (!group.leads()) return;
   curve.write_csv(options.curve_path);
   const std::string png = std::filesystem::path(options.curve_path).replace_extension(".png").string();
   std::cout << "loss curve: " << options.curve_path << (curve.write_png(png) ? " and " + png : "") << "\n";
@@ -268,18 +285,54 @@ void tune_decoder(SpeechModel& model, const std::vector<Example>& dev) {
                            best.lm_weight, best.word_bonus, best.beam, best_rate);
 }
 
-int train_and_evaluate(const TrainOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
-  speech::Lexicon lexicon = speech::read_lexicon(rnnc::examples::find_project_file("examples/speech/lexicon.txt"));
-  SpeechModel model(std::move(lexicon), {.hidden = options.hidden, .layers = options.layers}, options.dropout,
-                    options.seed);
+// What every rank must agree on to train one model.
+rnnc::Configuration configuration_of(const TrainOptions& options, const std::string& lexicon_path) {
+  return {{"lexicon", rnnc::fingerprint(rnnc::examples::read_text_file(lexicon_path))},
+          {"train_utterances", std::to_string(options.train_utterances)},
+          {"dev_utterances", std::to_string(options.dev_utterances)},
+          {"epochs", std::to_string(options.epochs)},
+          {"batch", std::to_string(options.batch)},
+          {"hidden", std::to_string(options.hidden)},
+          {"layers", std::to_string(options.layers)},
+          {"dropout", fmt::format("{}", options.dropout)},
+          {"spec_augment", std::to_string(options.spec_augment)},
+          {"warp", std::to_string(options.warp_frequencies)},
+          {"lm_phrases", std::to_string(options.lm_phrases)},
+          {"lm_steps", std::to_string(options.lm_steps)},
+          {"seed", std::to_string(options.seed)}};
+}
 
+// Rank 0's weights on every rank (each rank's own seed gave it its own
+// dropout masks, and other initial weights).
+void broadcast_weights(SpeechModel& model, rnnc::DataParallel& group) {
+  std::vector<std::span<float>> weights;
+  for (const rnnc::TrainableTensor& tensor : model.acoustic().parameters()) weights.push_back(tensor.value);
+  for (const rnnc::TrainableTensor& tensor : model.language().parameters()) weights.push_back(tensor.value);
+  group.broadcast_from_leader(weights);
+  model.acoustic().parameters_changed();
+  model.language().parameters_changed();
+}
+
+int train_and_evaluate(const TrainOptions& options, rnnc::DataParallel& group) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string lexicon_path = rnnc::examples::find_project_file("examples/speech/lexicon.txt");
+  group.require_same_configuration(configuration_of(options, lexicon_path));
+  group.local_batch(options.batch, "the batch");
+  SpeechModel model(speech::read_lexicon(lexicon_path), {.hidden = options.hidden, .layers = options.layers},
+                    options.dropout, group.seed_for_rank(options.seed));
+  broadcast_weights(model, group);
+
+  // Rank 0 fills the data cache; the others then find it filled (or, on
+  // other machines, make the same files).
   const speech::VoiceSplit& voices = speech::synthetic_voices();
-  const std::vector<Utterance> train_set = synthesize(options, "train", voices.train, options.train_utterances, options.seed);
-  const std::vector<Utterance> dev_set = synthesize(options, "dev", voices.dev, options.dev_utterances, options.seed + 1);
-  const std::vector<Utterance> test_set = synthesize(options, "test", voices.test, options.test_utterances, options.seed + 2);
-  const std::vector<Utterance> real_set =
-      speech::real_voice_utterances(options.data, speech::kAsteriskDigits, options.real_utterances, options.seed + 3);
+  std::vector<Utterance> train_set, dev_set, test_set, real_set;
+  group.leader_first([&] {
+    train_set = synthesize(options, "train", voices.train, options.train_utterances, options.seed);
+    dev_set = synthesize(options, "dev", voices.dev, options.dev_utterances, options.seed + 1);
+    test_set = synthesize(options, "test", voices.test, options.test_utterances, options.seed + 2);
+    real_set =
+        speech::real_voice_utterances(options.data, speech::kAsteriskDigits, options.real_utterances, options.seed + 3);
+  });
   std::cout << fmt::format("real voice: {} utterances from {}\n", real_set.size(), speech::kAsteriskDigits);
   const std::vector<Example> train = learnable(load_examples(model, train_set), "train");
   const std::vector<Example> dev = learnable(load_examples(model, dev_set), "dev");
@@ -292,6 +345,8 @@ int train_and_evaluate(const TrainOptions& options) {
   std::cout << fmt::format("language model: embedding {} -> lstm H={} -> softmax {} ({} parameters)\n",
                            model.shape().lm_embedding, model.shape().lm_hidden, model.lexicon().words.size() + 1,
                            model.language().parameter_count());
+  // Small (seconds): every rank trains the same one, without dropout, so
+  // the replicas stay equal without communication.
   const auto [lm_perplexity, unigram] = train_language_model(model, options);
   std::cout << fmt::format("language model perplexity on held-out phrases: {:.3f} (unigram {:.3f})\n", lm_perplexity,
                            unigram);
@@ -302,9 +357,15 @@ int train_and_evaluate(const TrainOptions& options) {
       model.bands(), model.shape().stack, options.hidden, options.layers, model.lexicon().classes(),
       model.acoustic().parameter_count(), options.epochs, options.batch);
   const auto training_start = std::chrono::steady_clock::now();
-  train_acoustic_model(model, train, dev, options);
+  train_acoustic_model(model, train, dev, options, group);
   const double training_seconds = seconds_since(training_start);
   std::cout << fmt::format("acoustic model trained in {:.0f} s\n", training_seconds);
+  if (group.ranks() > 1) {
+    std::cout << fmt::format("data parallel: {} ranks, {:.1f} % of the training time in the gradient allreduce "
+                             "(rank 0)\n",
+                             group.ranks(), 100 * group.gradient_seconds() / training_seconds);
+  }
+  if (!group.leads()) return 0;  // rank 0 evaluates and saves
 
   tune_decoder(model, dev);
   const std::vector<std::vector<float>> test_posteriors = log_posteriors(model, test);
@@ -417,9 +478,12 @@ int main(int argc, char** argv) {
   recognize_command->add_option("files", files, "audio files (WAV, FLAC, ...; any rate, mono or stereo)")->required();
   CLI11_PARSE(app, argc, argv);
   std::cout << std::unitbuf;  // each line as it happens, also into a log file: the run takes minutes
+  if (!*recognize_command) {
+    return rnnc::run_data_parallel("speech",
+                                   [&](rnnc::DataParallel& group) { return train_and_evaluate(options, group); });
+  }
   try {
-    if (*recognize_command) return recognize(model_path, files);
-    return train_and_evaluate(options);
+    return recognize(model_path, files);
   } catch (const std::exception& error) {
     std::cerr << "speech: error: " << error.what() << "\n";
     return 1;
