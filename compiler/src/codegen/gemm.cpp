@@ -32,7 +32,8 @@ constexpr int kTailRows = 4;
 
 void check_schedule(const GemmSchedule& s) {
   RNNC_ASSERT((s.vector_width == 4 || s.vector_width == 8 || s.vector_width == 16) && s.tile_rows >= 1 &&
-                  s.tile_vectors >= 1 && s.row_panels >= 1 && s.k_block >= 1 && s.m_block >= s.tile_rows && s.m_block % s.tile_rows == 0,
+                  s.tile_vectors >= 1 && s.row_panels >= 1 && s.k_block >= 1 && s.m_block >= s.tile_rows &&
+                  s.m_block % s.tile_rows == 0,
               "invalid GEMM schedule");
 }
 
