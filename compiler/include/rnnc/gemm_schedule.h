@@ -22,7 +22,7 @@ struct GemmSchedule {
 // accumulators plus tile_vectors panel vectors and a broadcast fit the
 // register file; a kc × NR panel of W is at most 32 KiB (L1 on Zen 3 and
 // 5); an mc × kc block of A fits L2 with room to spare; a single row
-// multiplies 16 vectors (row_panels panels) at once:
+// multiplies row_panels panels at once (16 vectors on AVX-512, 8 otherwise):
 //   16 (AVX-512, 32 registers): 12 rows × 2 vectors (24 accumulators, NR 32), kc 256, mc 144, 8 row panels
 //    8 (AVX/AVX2, 16 registers): 6 rows × 2 vectors (12 accumulators, NR 16), kc 512, mc 144, 4 row panels
 //    4 (SSE, 16 registers):      6 rows × 2 vectors (12 accumulators, NR 8),  kc 512, mc 72, 4 row panels

@@ -23,7 +23,7 @@
 //       micro-kernel instead of one per row: 35–55 → 75–82 GFLOP/s at
 //       M = 3200 on Zen 3)
 //       for each panel (NR columns)          kc·NR floats of W stay in L1
-//         (a single row: row_panels full panels at a time, a 1 × 16-vector
+//         (a single row: row_panels full panels at a time, a 1 × row_panels·NR
 //         tile: that many streams of W and independent multiply-add chains,
 //         for batch-1 steps that stream W from L3 or memory)
 //         for each MR-row tile of [m0, m0+mc), then tiles of 4 rows (or
