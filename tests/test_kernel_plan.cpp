@@ -121,6 +121,40 @@ TEST_CASE("kernel plan: the LSTM's backward keeps no derivative factor for all r
   CHECK(reverse.all_rows_floats == 4 * H + I);
 }
 
+TEST_CASE("kernel plan: values read only in their own loop over rows live in one row's buffer", "[plan]") {
+  // After the loop, s = sigmoid(h) and m = 3 s are read only by the next
+  // value of the same row: row-local, m beside s (s is still read when m is
+  // written), each 16-float aligned. p = m + 1 is read by the product V @ p
+  // over all rows, and h' is the next state: neither is.
+  const std::int64_t H = 6;
+  rnnc::Graph graph = rnnc::testing::ir_of(
+      "cell c<I, H> {\n input x[I]\n state h[H]\n param W[H, I], U[H, H], V[H, H]\n"
+      " h' = tanh(W @ x + U @ h)\n s = sigmoid(h)\n m = 3 * s\n p = m + 1\n output y = V @ p\n}\n",
+      {{"I", 5}, {"H", H}});
+  rnnc::SequencePlan plan = plan_of(graph, {graph.outputs[0].node});
+  auto placement_of = [&](rnnc::Op op) -> const rnnc::ValuePlacement& {
+    for (NodeId id = 0; id < NodeId(graph.nodes.size()); ++id) {
+      if (graph.node(id).op == op && plan.values[std::size_t(id)].phase == Phase::Deferred) {
+        return plan.values[std::size_t(id)];
+      }
+    }
+    FAIL("no such node");
+    return plan.values[0];
+  };
+  const rnnc::ValuePlacement& s = placement_of(rnnc::Op::Sigmoid);
+  const rnnc::ValuePlacement& m = placement_of(rnnc::Op::Mul);
+  const rnnc::ValuePlacement& p = placement_of(rnnc::Op::Add);
+  CHECK(s.row_local);
+  CHECK(m.row_local);
+  CHECK_FALSE(s.all_rows);
+  CHECK(s.offset == 0);
+  CHECK(m.offset == 16);
+  CHECK(plan.row_local_floats == 32);
+  CHECK_FALSE(p.row_local);
+  CHECK(p.all_rows);
+  CHECK_FALSE(plan.values[std::size_t(graph.next_states[0])].row_local);
+}
+
 TEST_CASE("kernel plan: the step period (blocks of hidden units) of the shipped cells", "[plan]") {
   // U = H where every value of the step is elementwise over the gate blocks
   // of products of states; none where a step reads a whole vector (a mean,

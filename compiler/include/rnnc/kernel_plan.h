@@ -59,8 +59,13 @@ struct ProductPlan {
 struct ValuePlacement {
   Phase phase = Phase::Leaf;
   bool all_rows = false;    // stored for every row (Hoisted, Deferred, kept values)
-  std::int64_t offset = 0;  // floats before it in its row of the all-rows or step buffer
+  bool row_local = false;   // lives for one row only (SequencePlan::row_local_floats)
+  std::int64_t offset = 0;  // floats before it in its row of the all-rows, step or row-local buffer
 };
+
+// The most floats of row-local values a kernel keeps on its stack (per
+// thread, beside the GEMM's A block); what does not fit stays in scratch.
+inline constexpr std::int64_t kRowLocalFloatsLimit = 16384;
 
 struct SequencePlan {
   std::vector<ValuePlacement> values;  // per node
@@ -69,6 +74,14 @@ struct SequencePlan {
   std::vector<std::vector<NodeId>> product_groups;
   std::vector<NodeId> sinks;           // values the kernel writes out, per row
   std::int64_t all_rows_floats = 0;    // per row
+  // A pointwise value whose every reader is a pointwise value of the same
+  // loop over rows (its phase, between the same two products) is not a
+  // sink, a next state or a gradient and is not kept: it lives in one row's
+  // buffer on the stack, reused for every row, its place shared with
+  // values whose lives (first writer to last reader, in graph order) do not
+  // overlap. Without it a layer-normalized LSTM's backward wrote and read
+  // back 115 KB per row at H = 512, which the next row never reads.
+  std::int64_t row_local_floats = 0;
   std::int64_t step_floats = 0;        // per sample
   std::int64_t state_floats = 0;       // per sample
   // The period U of the time loop's values, or 0 when it has none: a step's

@@ -47,6 +47,14 @@ KernelFrame::KernelFrame(const Graph& graph, const SequencePlan& plan, llvm::Mod
   state_buffers_[0] = offset(step_base_, builder_.CreateMul(batch_, i64(plan_.step_floats)));
   state_buffers_[1] = offset(state_buffers_[0], builder_.CreateMul(batch_, i64(plan_.state_floats)));
   gradient_base_ = offset(state_buffers_[1], builder_.CreateMul(batch_, i64(plan_.state_floats)));
+  if (plan_.row_local_floats > 0) {
+    llvm::BasicBlock& entry = team_.worker()->getEntryBlock();
+    llvm::IRBuilder<> at_entry(&entry, entry.begin());  // a static alloca, once per thread
+    llvm::AllocaInst* row_local = at_entry.CreateAlloca(
+        llvm::ArrayType::get(f32_, std::uint64_t(plan_.row_local_floats)), nullptr, "row_local");
+    row_local->setAlignment(llvm::Align(64));
+    row_local_base_ = row_local;
+  }
 }
 
 void KernelFrame::finish() {
@@ -72,6 +80,7 @@ void KernelFrame::leave_loop(llvm::Value* count) {
 Strided KernelFrame::strided(NodeId id, llvm::Value* first_row, llvm::Value* first_sample) {
   const Node& node = graph_.node(id);
   const ValuePlacement& placement = plan_.values[std::size_t(id)];
+  if (placement.row_local) return {stored(id, first_row, first_sample), i64(0)};
   if (placement.all_rows && (node.op != Op::State || !in_step_)) {
     return {stored(id, first_row, first_sample), i64(plan_.all_rows_floats)};
   }
@@ -104,6 +113,7 @@ Access KernelFrame::access(NodeId id, llvm::Value* row, llvm::Value* sample) {
 
 llvm::Value* KernelFrame::stored(NodeId id, llvm::Value* row, llvm::Value* sample) {
   const ValuePlacement& placement = plan_.values[std::size_t(id)];
+  if (placement.row_local) return offset(row_local_base_, i64(placement.offset));
   if (placement.all_rows) {
     return offset(all_rows_base_,
                   builder_.CreateAdd(builder_.CreateMul(row, i64(plan_.all_rows_floats)), i64(placement.offset)));

@@ -10,6 +10,7 @@
 //                     another may still read (the step's one barrier is
 //                     enough)
 //   gradient operand  the packed operand of the weight-gradient products
+// The row-local values are on each thread's stack.
 #pragma once
 
 #include <cstdint>
@@ -109,6 +110,7 @@ class KernelFrame {
   llvm::Value* state_buffers_[2] = {nullptr, nullptr};
   llvm::Value *states_ = nullptr, *next_states_ = nullptr;
   llvm::Value* gradient_base_ = nullptr;
+  llvm::Value* row_local_base_ = nullptr;  // on the worker's stack
   bool in_step_ = false;
 };
 

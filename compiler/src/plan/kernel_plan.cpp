@@ -140,12 +140,77 @@ void keep_what_later_phases_read(const Graph& graph, SequencePlan& plan) {
   }
 }
 
+// SequencePlan::row_local_floats: which values are row-local, and their
+// offsets, first fit (64-byte aligned) among the row-local values still
+// read at their first writer.
+void place_row_local_values(const Graph& graph, SequencePlan& plan) {
+  const std::size_t count = graph.nodes.size();
+  // The loop over rows a pointwise value is computed in: its phase and the
+  // number of products of that phase before it (sequence_codegen.h).
+  std::vector<int> loop_of(count, 0);
+  std::vector<int> products_before(std::size_t(Phase::Gradient) + 1, 0);
+  std::vector<bool> candidate(count, false);
+  for (std::size_t id = 0; id < count; ++id) {
+    const Node& node = graph.nodes[id];
+    Phase phase = plan.values[id].phase;
+    loop_of[id] = products_before[std::size_t(phase)];
+    if (op_class(node.op) == OpClass::MatVec) {
+      ++products_before[std::size_t(phase)];
+    } else {
+      candidate[id] = (phase == Phase::Hoisted || phase == Phase::Recurrent || phase == Phase::Deferred) &&
+                      !plan.values[id].all_rows;
+    }
+  }
+  auto exclude = [&](NodeId id) { candidate[std::size_t(storage_owner(graph, id))] = false; };
+  for (NodeId sink : plan.sinks) exclude(sink);
+  for (NodeId next : graph.next_states) exclude(next);
+  for (const ParamGradient& gradient : graph.param_gradients) exclude(gradient.node);
+  for (const std::vector<NodeId>& group : plan.product_groups) {
+    for (NodeId member : group) exclude(member);
+  }
+  std::vector<std::size_t> last_reader(count, 0);
+  for (std::size_t reader = 0; reader < count; ++reader) {
+    const Node& node = graph.nodes[reader];
+    if (node.op == Op::Slice) continue;  // a view reads nothing itself
+    for (NodeId operand : node.operands) {
+      auto owner = std::size_t(storage_owner(graph, operand));
+      bool same_loop = op_class(node.op) != OpClass::MatVec &&
+                       plan.values[reader].phase == plan.values[owner].phase && loop_of[reader] == loop_of[owner];
+      if (!same_loop) candidate[owner] = false;
+      last_reader[owner] = std::max(last_reader[owner], reader);
+    }
+  }
+  constexpr std::int64_t alignment = 16;  // floats
+  struct Live {
+    std::int64_t begin, end;
+    std::size_t last_reader;
+  };
+  std::vector<Live> live;
+  for (std::size_t id = 0; id < count; ++id) {
+    if (!candidate[id]) continue;
+    std::erase_if(live, [&](const Live& value) { return value.last_reader < id; });
+    std::sort(live.begin(), live.end(), [](const Live& a, const Live& b) { return a.begin < b.begin; });
+    std::int64_t length = (element_count(graph.nodes[id].shape) + alignment - 1) / alignment * alignment;
+    std::int64_t offset = 0;
+    for (const Live& value : live) {
+      if (offset + length <= value.begin) break;
+      offset = std::max(offset, value.end);
+    }
+    if (offset + length > kRowLocalFloatsLimit) continue;
+    live.push_back({offset, offset + length, last_reader[id]});
+    plan.values[id].row_local = true;
+    plan.values[id].offset = offset;
+    plan.row_local_floats = std::max(plan.row_local_floats, offset + length);
+  }
+}
+
 // The offsets of the values in the all-rows and step buffers; a merged
 // product's results side by side (see the file comment).
 void assign_offsets(const Graph& graph, SequencePlan& plan) {
   const std::size_t count = graph.nodes.size();
   for (ValuePlacement& placement : plan.values) {
-    if (placement.phase == Phase::Hoisted || placement.phase == Phase::Deferred) placement.all_rows = true;
+    bool computed_for_all_rows = placement.phase == Phase::Hoisted || placement.phase == Phase::Deferred;
+    if (computed_for_all_rows && !placement.row_local) placement.all_rows = true;
   }
   // A merged product's results share one buffer, so all are kept when one is.
   std::vector<const std::vector<NodeId>*> group_of(count, nullptr);
@@ -172,7 +237,7 @@ void assign_offsets(const Graph& graph, SequencePlan& plan) {
         length += member_length;
       }
     }
-    if (placement.phase == Phase::View || placement.phase == Phase::Gradient) continue;
+    if (placement.phase == Phase::View || placement.phase == Phase::Gradient || placement.row_local) continue;
     std::int64_t start = 0;
     if (placement.all_rows) {
       start = plan.all_rows_floats;
@@ -273,6 +338,7 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks, TimeDi
   plan.product_groups = merged_products(graph, phases);
 
   keep_what_later_phases_read(graph, plan);
+  place_row_local_values(graph, plan);
   assign_offsets(graph, plan);
   for (const Symbol& state : graph.states) plan.state_floats += element_count(state.shape);
   plan.step_unit = step_unit(graph, plan);
