@@ -33,7 +33,7 @@ constexpr int kTailRows = 4;
 void check_schedule(const GemmSchedule& s) {
   RNNC_ASSERT((s.vector_width == 4 || s.vector_width == 8 || s.vector_width == 16) && s.tile_rows >= 1 &&
                   s.tile_vectors >= 1 && s.row_panels >= 1 && s.k_block >= 1 && s.m_block >= s.tile_rows &&
-                  s.m_block % s.tile_rows == 0,
+                  s.m_block % s.tile_rows == 0 && s.prefetch_panels >= 0,
               "invalid GEMM schedule");
 }
 
@@ -130,6 +130,7 @@ class GemmEmitter {
     llvm::Value* panels = b_.CreateUDiv(b_.CreateAdd(n, i64(nr - 1)), i64(nr));
     tail_columns_ = b_.CreateSub(n, b_.CreateMul(full_panels, i64(nr)));
     llvm::Value* panel_floats = b_.CreateMul(k, i64(nr));
+    panel_floats_ = panel_floats;
     // ceil(k / kc) blocks of equal length (the last one shorter by less
     // than the number of blocks): no short remainder block.
     llvm::Value* k_blocks = b_.CreateUDiv(b_.CreateAdd(k, i64(kc - 1)), i64(kc));
@@ -245,7 +246,10 @@ class GemmEmitter {
   // panel.base.
   // The accumulators start at zero; C's lines are prefetched first and
   // added (when from_c) after the k loop, so that their cache misses
-  // overlap the loop instead of stalling its start.
+  // overlap the loop instead of stalling its start. A full tile also
+  // prefetches into L2, k step by k step, the same k block of the panel
+  // prefetch_panels ahead (GemmSchedule), which the hardware prefetcher
+  // would find only page by page.
   void tile(llvm::Value* m, int rows, const Panel& panel, llvm::Value* k_length, llvm::Value* a_tile,
             llvm::Value* from_c) {
     const int width = schedule_.vector_width, vectors = schedule_.tile_vectors;
@@ -286,8 +290,20 @@ class GemmEmitter {
       }
       return next;
     };
-    std::vector<llvm::Value*> sums =
-        k_loop("gemm_k", count, k_length, {{panel.base, nr}, {a_tile, rows}}, step, rows == schedule_.tile_rows);
+    const bool full = rows == schedule_.tile_rows, prefetching = full && schedule_.prefetch_panels > 0;
+    std::vector<KStream> streams = {{panel.base, nr}, {a_tile, rows}};
+    if (prefetching) {
+      streams.push_back({at(panel.base, b_.CreateMul(panel_floats_, i64(schedule_.prefetch_panels))), nr});
+    }
+    auto step_and_prefetch = [&](const std::vector<llvm::Value*>& pointers, const Accumulators& accumulators) {
+      if (prefetching) {
+        for (std::int64_t offset = 0; offset < nr; offset += 16) {  // each 64-byte line of the k step
+          b_.CreateCall(prefetch, {at(pointers[2], i64(offset)), b_.getInt32(0), b_.getInt32(2), b_.getInt32(1)});
+        }
+      }
+      return step(pointers, accumulators);
+    };
+    std::vector<llvm::Value*> sums = k_loop("gemm_k", count, k_length, streams, step_and_prefetch, full);
 
     // The tail panel goes through the stack tile.
     std::vector<llvm::Value*> c_rows;
@@ -508,12 +524,13 @@ class GemmEmitter {
   llvm::FixedVectorType* vector_;
   llvm::Value *a_base_ = nullptr, *a_stride_ = nullptr, *a_k_stride_ = nullptr, *c_base_ = nullptr,
               *c_stride_ = nullptr;
-  llvm::Value *spill_ = nullptr, *tail_columns_ = nullptr, *a_packed_ = nullptr;
+  llvm::Value *spill_ = nullptr, *tail_columns_ = nullptr, *a_packed_ = nullptr, *panel_floats_ = nullptr;
 };
 
 std::string schedule_suffix(const GemmSchedule& s) {
   return std::to_string(s.vector_width) + "_" + std::to_string(s.tile_rows) + "x" + std::to_string(s.tile_vectors) +
-         "_r" + std::to_string(s.row_panels) + "_k" + std::to_string(s.k_block) + "_m" + std::to_string(s.m_block);
+         "_r" + std::to_string(s.row_panels) + "_k" + std::to_string(s.k_block) + "_m" + std::to_string(s.m_block) +
+         "_p" + std::to_string(s.prefetch_panels);
 }
 
 // The module's shared function `name` of type `type`, emitted by `emit` the
