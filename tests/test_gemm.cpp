@@ -378,12 +378,13 @@ TEST_CASE("GEMM with other schedules", "[gemm]") {
   // (16 lanes run here as pairs of 8 when the host has no AVX-512.)
   for (rnnc::GemmSchedule schedule :
        {rnnc::GemmSchedule{8, 5, 1, 4, 16, 10}, rnnc::GemmSchedule{8, 1, 3, 2, 5, 1, 0},
-        rnnc::GemmSchedule{4, 8, 3, 4, 128, 16}, rnnc::GemmSchedule{16, 8, 3, 3, 32, 16, 2},
-        rnnc::GemmSchedule{16, 12, 2, 8, 32, 24}, rnnc::GemmSchedule{4, 9, 2, 1, 64, 18}}) {
+        rnnc::GemmSchedule{4, 8, 3, 4, 128, 16}, rnnc::GemmSchedule{16, 8, 3, 3, 32, 16, 2, 8, 20},
+        rnnc::GemmSchedule{16, 12, 2, 8, 32, 24}, rnnc::GemmSchedule{4, 9, 2, 1, 64, 18, 1, 128, 6}}) {
     JitModule module = compile_sweep({}, &schedule);
     std::ostringstream label;
     label << "host, " << schedule.tile_rows << "x" << schedule.tile_vectors << " k_block " << schedule.k_block
-          << " m_block " << schedule.m_block;
+          << " m_block " << schedule.m_block << " below " << schedule.few_rows << " rows k_block "
+          << schedule.few_rows_k_block;
     CHECK(check_all_shapes(module, label.str()) == 0);
   }
 }
@@ -546,24 +547,27 @@ TEST_CASE("GEMM throughput against plain loops", "[gemm]") {
 
 // Hidden: GFLOP/s of other schedules, for tuning on a new machine (run it
 // pinned: taskset -c 1 test_gemm "[.gemm-tune]"). GEMM_SCHEDULES lists
-// "width,MR,tile_vectors,row_panels,k_block,m_block,prefetch_panels;..."; GEMM_N, GEMM_K set
-// the shape.
+// "width,MR,tile_vectors,row_panels,k_block,m_block,prefetch_panels,few_rows_k_block,few_rows;...";
+// GEMM_N, GEMM_K set the shape.
 TEST_CASE("GEMM schedules compared", "[.gemm-tune]") {
   auto env = [](const char* name, std::int64_t fallback) {
     const char* value = std::getenv(name);
     return value ? std::atoll(value) : fallback;
   };
   const char* schedules = std::getenv("GEMM_SCHEDULES");
-  std::istringstream list(schedules ? schedules : "8,6,2,4,512,144,1;8,4,3,4,256,144,1;16,6,4,4,128,144,1;16,12,2,8,256,144,1");
+  std::istringstream list(schedules ? schedules
+                                    : "8,6,2,4,512,144,1,512,32;8,4,3,4,256,144,1,256,32;16,6,4,4,128,144,1,128,32;"
+                                      "16,12,2,8,512,72,1,256,32");
   const std::int64_t n = env("GEMM_N", 2048), k = env("GEMM_K", 512);
   std::ostringstream table;
   for (std::string item; std::getline(list, item, ';');) {
-    long long width, mr, vectors, row_panels, kc, mc, prefetch;
-    if (std::sscanf(item.c_str(), "%lld,%lld,%lld,%lld,%lld,%lld,%lld", &width, &mr, &vectors, &row_panels, &kc, &mc,
-                    &prefetch) != 7) {
+    long long width, mr, vectors, row_panels, kc, mc, prefetch, few_kc, few_rows;
+    if (std::sscanf(item.c_str(), "%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld", &width, &mr, &vectors, &row_panels,
+                    &kc, &mc, &prefetch, &few_kc, &few_rows) != 9) {
       continue;
     }
-    rnnc::GemmSchedule schedule{int(width), int(mr), int(vectors), int(row_panels), kc, mc, int(prefetch)};
+    rnnc::GemmSchedule schedule{int(width), int(mr), int(vectors), int(row_panels), kc, mc, int(prefetch), few_kc,
+                                int(few_rows)};
     JitModule module = compile({}, [&](llvm::Module& m, const rnnc::GemmSchedule& s) {
       add_gemm(m, "pack", n, k, false, s, Body::PackOnly);
       add_gemm(m, "gemm", n, k, false, s, Body::MultiplyOnly);

@@ -15,6 +15,10 @@ struct GemmSchedule {
   std::int64_t k_block = 256;  // kc: k steps per pass over C
   std::int64_t m_block = 144;  // mc: rows of A per block, a multiple of tile_rows
   int prefetch_panels = 1;     // a full tile prefetches the panel this far ahead into L2 (0: none)
+  // kc when A has fewer than few_rows rows: then one or two tiles reuse a
+  // panel of W, which should stay in L1 for them.
+  std::int64_t few_rows_k_block = 256;
+  int few_rows = 32;
 
   int panel_width() const { return tile_vectors * vector_width; }  // NR
 };
@@ -24,13 +28,18 @@ struct GemmSchedule {
 // register file; a kc × NR panel of W is at most 32 KiB (L1 on Zen 3 and
 // 5); an mc × kc block of A fits L2 with room to spare; a single row
 // multiplies row_panels panels at once (16 vectors on AVX-512, 8 otherwise):
-//   16 (AVX-512, 32 registers): 12 rows × 2 vectors (24 accumulators, NR 32), kc 256, mc 144, 8 row panels
+//   16 (AVX-512, 32 registers): 12 rows × 2 vectors (24 accumulators, NR 32), kc 512 (256 below 32 rows),
+//                               mc 72, 8 row panels
 //    8 (AVX/AVX2, 16 registers): 6 rows × 2 vectors (12 accumulators, NR 16), kc 512, mc 144, 4 row panels
 //    4 (SSE, 16 registers):      6 rows × 2 vectors (12 accumulators, NR 8),  kc 512, mc 72, 4 row panels
 // On AVX-512, 12 × 2 runs n = 2048, k = 512 at M = 16 and 64 rows 23 % and
 // 9 % faster than 6 × 4 (NR 64, kc 128) on Sapphire Rapids (best of three,
 // test_gemm "[.gemm-tune]"); a 12 × 2 tile over half of a 64-column panel
-// was no faster than 6 × 4. The A block is on the stack: 144 KiB at kc 256.
+// was no faster than 6 × 4. On AVX-512, kc 512 instead of 256 (C
+// written and read back half as often) ran M = 3200 14 % and M = 64 7 %
+// faster but M = 16 5 % slower (its 64 KiB panels leave L1), hence kc 256
+// below 32 rows (medians of five, n = 2048, k = 512). The A block is on
+// the stack: 144 KiB (mc 72 × kc 512, ran as fast as mc 144).
 // Prefetching the next panel (prefetch_panels 1) ran n = 2048, k = 512 at
 // M = 16 6–16 % faster on AVX-512 and 2–8 % on the AVX2 schedule, M = 64
 // 2–4 %, the rest the same (W of 4 MiB, beyond L2); the single row

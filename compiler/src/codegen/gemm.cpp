@@ -33,7 +33,8 @@ constexpr int kTailRows = 4;
 void check_schedule(const GemmSchedule& s) {
   RNNC_ASSERT((s.vector_width == 4 || s.vector_width == 8 || s.vector_width == 16) && s.tile_rows >= 1 &&
                   s.tile_vectors >= 1 && s.row_panels >= 1 && s.k_block >= 1 && s.m_block >= s.tile_rows &&
-                  s.m_block % s.tile_rows == 0 && s.prefetch_panels >= 0,
+                  s.m_block % s.tile_rows == 0 && s.prefetch_panels >= 0 && s.few_rows_k_block >= 1 &&
+                  s.few_rows >= 0,
               "invalid GEMM schedule");
 }
 
@@ -118,7 +119,8 @@ class GemmEmitter {
     spill->setAlignment(llvm::Align(64));
     spill_ = spill;
     // One mc × kc block of A, packed tile by tile (pack_a_block).
-    llvm::AllocaInst* a_block = b_.CreateAlloca(llvm::ArrayType::get(f32_, std::uint64_t(mc * kc)));
+    const std::int64_t widest_kc = std::max(kc, schedule_.few_rows_k_block);
+    llvm::AllocaInst* a_block = b_.CreateAlloca(llvm::ArrayType::get(f32_, std::uint64_t(mc * widest_kc)));
     a_block->setAlignment(llvm::Align(64));
     a_packed_ = a_block;
     // Zeroed, so that its padding columns stay finite.
@@ -133,7 +135,9 @@ class GemmEmitter {
     panel_floats_ = panel_floats;
     // ceil(k / kc) blocks of equal length (the last one shorter by less
     // than the number of blocks): no short remainder block.
-    llvm::Value* k_blocks = b_.CreateUDiv(b_.CreateAdd(k, i64(kc - 1)), i64(kc));
+    llvm::Value* k_block =
+        b_.CreateSelect(b_.CreateICmpSLT(m_count, i64(schedule_.few_rows)), i64(schedule_.few_rows_k_block), i64(kc));
+    llvm::Value* k_blocks = b_.CreateUDiv(b_.CreateAdd(k, b_.CreateSub(k_block, i64(1))), k_block);
     llvm::Value* divisor = b_.CreateSelect(b_.CreateICmpEQ(k_blocks, i64(0)), i64(1), k_blocks);  // k = 0
     llvm::Value* block_length = b_.CreateUDiv(b_.CreateAdd(k, b_.CreateSub(k_blocks, i64(1))), divisor);
     llvm::Value* m_blocks = b_.CreateSDiv(b_.CreateAdd(m_count, i64(mc - 1)), i64(mc));
@@ -530,7 +534,8 @@ class GemmEmitter {
 std::string schedule_suffix(const GemmSchedule& s) {
   return std::to_string(s.vector_width) + "_" + std::to_string(s.tile_rows) + "x" + std::to_string(s.tile_vectors) +
          "_r" + std::to_string(s.row_panels) + "_k" + std::to_string(s.k_block) + "_m" + std::to_string(s.m_block) +
-         "_p" + std::to_string(s.prefetch_panels);
+         "_p" + std::to_string(s.prefetch_panels) + "_f" + std::to_string(s.few_rows) + "k" +
+         std::to_string(s.few_rows_k_block);
 }
 
 // The module's shared function `name` of type `type`, emitted by `emit` the
