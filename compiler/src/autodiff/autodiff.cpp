@@ -4,6 +4,8 @@
 #include "rnnc/autodiff.h"
 
 #include <algorithm>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <optional>
 
@@ -43,9 +45,51 @@ struct Contribution {
   std::optional<std::int64_t> begin;
 };
 
+// Whether forward value `id` can be rebuilt with cheap operations from
+// leaves, next states and the values of `stored` (memo: per node, for one
+// `stored`).
+bool rebuildable(const Graph& forward, NodeId id, const std::vector<NodeId>& stored,
+                 std::vector<std::optional<bool>>& memo) {
+  std::optional<bool>& known = memo[std::size_t(id)];
+  if (known) return *known;
+  const Node& node = forward.node(id);
+  if (op_class(node.op) == OpClass::Leaf || std::ranges::find(stored, id) != stored.end() ||
+      std::ranges::find(forward.next_states, id) != forward.next_states.end()) {
+    return *(known = true);
+  }
+  return *(known = is_cheap(node.op) && std::ranges::all_of(node.operands, [&](NodeId operand) {
+             return rebuildable(forward, operand, stored, memo);
+           }));
+}
+
+// Of the values a first pass saved, those that cannot be rebuilt cheaply
+// from the others. The first pass stores a value when the backward step
+// first asks for it and nothing stored yet rebuilds it; a value asked for
+// later may rebuild it after all: a layer norm's g·d/σ from d and σ, which
+// the backward step reads too (4H of a layer-normalized LSTM's 11H floats
+// per step). Later values go first, as they are built from earlier ones.
+std::vector<NodeId> values_to_store(const Graph& forward, std::vector<NodeId> saved) {
+  std::vector<NodeId> by_id = saved;
+  std::ranges::sort(by_id, std::greater<>());
+  for (NodeId id : by_id) {
+    if (!is_cheap(forward.node(id).op)) continue;
+    std::vector<NodeId> others;
+    std::ranges::copy_if(saved, std::back_inserter(others), [&](NodeId other) { return other != id; });
+    std::vector<std::optional<bool>> memo(forward.nodes.size());
+    const Node& node = forward.node(id);
+    if (std::ranges::all_of(node.operands,
+                            [&](NodeId operand) { return rebuildable(forward, operand, others, memo); })) {
+      saved = std::move(others);
+    }
+  }
+  return saved;
+}
+
 class Differentiator {
  public:
-  explicit Differentiator(const Graph& forward)
+  // `stored`: forward values to store whether or not they could be rebuilt
+  // (values_to_store).
+  Differentiator(const Graph& forward, const std::vector<NodeId>& stored)
       : forward_(forward),
         contributions_(forward.nodes.size()),
         adjoints_(forward.nodes.size()),
@@ -57,6 +101,10 @@ class Differentiator {
     backward_.dimension_values = forward.dimension_values;
     backward_.params = forward.params;
     for (const Symbol& state : forward.states) backward_.states.push_back({"d" + state.name, state.shape});
+    for (NodeId id : stored) {
+      values_[std::size_t(id)] =
+          input_leaf({BackwardInputSource::Kind::Saved, id}, describe_forward(id), forward.node(id).shape);
+    }
   }
 
   BackwardStep run() {
@@ -424,6 +472,11 @@ class Differentiator {
 
 }  // namespace
 
-BackwardStep differentiate(const Graph& forward) { return Differentiator(forward).run(); }
+BackwardStep differentiate(const Graph& forward) {
+  BackwardStep first = Differentiator(forward, {}).run();
+  std::vector<NodeId> stored = values_to_store(forward, first.plan.saved);
+  if (stored.size() == first.plan.saved.size()) return first;
+  return Differentiator(forward, stored).run();
+}
 
 }  // namespace rnnc
