@@ -75,8 +75,9 @@ struct SequencePlan {
   std::vector<NodeId> sinks;           // values the kernel writes out, per row
   std::int64_t all_rows_floats = 0;    // per row
   // A pointwise value whose every reader is a pointwise value of the same
-  // loop over rows (its phase, between the same two products) is not a
-  // sink, a next state or a gradient and is not kept: it lives in one row's
+  // loop over rows (its phase, between the same two products; a step by
+  // unit blocks has one such loop, after its products) and that is not a
+  // sink, a next state or a gradient nor kept lives in one row's
   // buffer on the stack, reused for every row, its place shared with
   // values whose lives (first writer to last reader, in graph order) do not
   // overlap. Without it a layer-normalized LSTM's backward wrote and read

@@ -146,14 +146,17 @@ void keep_what_later_phases_read(const Graph& graph, SequencePlan& plan) {
 void place_row_local_values(const Graph& graph, SequencePlan& plan) {
   const std::size_t count = graph.nodes.size();
   // The loop over rows a pointwise value is computed in: its phase and the
-  // number of products of that phase before it (sequence_codegen.h).
+  // number of products of that phase before it (sequence_codegen.h), or,
+  // in a step by blocks of hidden units, the step's one loop after its
+  // products.
   std::vector<int> loop_of(count, 0);
   std::vector<int> products_before(std::size_t(Phase::Gradient) + 1, 0);
   std::vector<bool> candidate(count, false);
   for (std::size_t id = 0; id < count; ++id) {
     const Node& node = graph.nodes[id];
     Phase phase = plan.values[id].phase;
-    loop_of[id] = products_before[std::size_t(phase)];
+    bool one_loop = plan.unit_blocks && phase == Phase::Recurrent;
+    loop_of[id] = one_loop ? 0 : products_before[std::size_t(phase)];
     if (op_class(node.op) == OpClass::MatVec) {
       ++products_before[std::size_t(phase)];
     } else {
@@ -338,11 +341,11 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks, TimeDi
   plan.product_groups = merged_products(graph, phases);
 
   keep_what_later_phases_read(graph, plan);
+  plan.step_unit = step_unit(graph, plan);
+  plan.unit_blocks = plan.step_unit > 0 && plan.step_unit % schedule.panel_width() == 0;
   place_row_local_values(graph, plan);
   assign_offsets(graph, plan);
   for (const Symbol& state : graph.states) plan.state_floats += element_count(state.shape);
-  plan.step_unit = step_unit(graph, plan);
-  plan.unit_blocks = plan.step_unit > 0 && plan.step_unit % schedule.panel_width() == 0;
   plan.products = plan_products(graph, plan, packing);
   plan.gradient_floats = gradient_floats(graph, schedule);
   return plan;
