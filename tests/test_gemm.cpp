@@ -548,7 +548,7 @@ TEST_CASE("GEMM throughput against plain loops", "[gemm]") {
 // Hidden: GFLOP/s of other schedules, for tuning on a new machine (run it
 // pinned: taskset -c 1 test_gemm "[.gemm-tune]"). GEMM_SCHEDULES lists
 // "width,MR,tile_vectors,row_panels,k_block,m_block,prefetch_panels,few_rows_k_block,few_rows;...";
-// GEMM_N, GEMM_K set the shape.
+// GEMM_N, GEMM_K set the shape, GEMM_ROWS the row counts ("1,16,64,3200").
 TEST_CASE("GEMM schedules compared", "[.gemm-tune]") {
   auto env = [](const char* name, std::int64_t fallback) {
     const char* value = std::getenv(name);
@@ -559,6 +559,10 @@ TEST_CASE("GEMM schedules compared", "[.gemm-tune]") {
                                     : "8,6,2,4,512,144,1,512,32;8,4,3,4,256,144,1,256,32;16,6,4,4,128,144,1,128,32;"
                                       "16,12,2,8,512,72,1,256,32");
   const std::int64_t n = env("GEMM_N", 2048), k = env("GEMM_K", 512);
+  std::vector<std::int64_t> row_counts;
+  const char* rows_text = std::getenv("GEMM_ROWS");
+  std::istringstream rows_list(rows_text ? rows_text : "1,16,64,3200");
+  for (std::string rows; std::getline(rows_list, rows, ',');) row_counts.push_back(std::atoll(rows.c_str()));
   std::ostringstream table;
   for (std::string item; std::getline(list, item, ';');) {
     long long width, mr, vectors, row_panels, kc, mc, prefetch, few_kc, few_rows;
@@ -579,7 +583,7 @@ TEST_CASE("GEMM schedules compared", "[.gemm-tune]") {
     std::vector<float> packed(std::size_t(rnnc::packed_floats(n, k, schedule)));
     pack(w.data(), packed.data(), nullptr, 0, nullptr, 0, 0, 1);
     table << item << ":";
-    for (std::int64_t m : {std::int64_t(1), std::int64_t(16), std::int64_t(64), std::int64_t(3200)}) {
+    for (std::int64_t m : row_counts) {
       std::vector<float> a = random_floats(std::size_t(m * k), random);
       std::vector<float> c(std::size_t(m * n));
       double seconds = best_seconds(7, [&] { gemm(nullptr, packed.data(), a.data(), m, c.data(), k, n, 1); });
