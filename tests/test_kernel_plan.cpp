@@ -122,14 +122,15 @@ TEST_CASE("kernel plan: the LSTM's backward keeps no derivative factor for all r
 }
 
 TEST_CASE("kernel plan: values read only in their own loop over rows live in one row's buffer", "[plan]") {
-  // After the loop, s = sigmoid(h) and m = 3 s are read only by the next
-  // value of the same row: row-local, m beside s (s is still read when m is
-  // written), each 16-float aligned. p = m + 1 is read by the product V @ p
-  // over all rows, and h' is the next state: neither is.
+  // After the loop, s = sigmoid(h) and m = 3 s are read only by values of
+  // the same row: row-local, m beside s (s is still read when m is
+  // written), each 16-float aligned. p = m m + 1 is read by the product
+  // V @ p over all rows, and h' is the next state: neither is (m m is
+  // inlined into p).
   const std::int64_t H = 6;
   rnnc::Graph graph = rnnc::testing::ir_of(
       "cell c<I, H> {\n input x[I]\n state h[H]\n param W[H, I], U[H, H], V[H, H]\n"
-      " h' = tanh(W @ x + U @ h)\n s = sigmoid(h)\n m = 3 * s\n p = m + 1\n output y = V @ p\n}\n",
+      " h' = tanh(W @ x + U @ h)\n s = sigmoid(h)\n m = 3 * s\n p = m * m + 1\n output y = V @ p\n}\n",
       {{"I", 5}, {"H", H}});
   rnnc::SequencePlan plan = plan_of(graph, {graph.outputs[0].node});
   auto placement_of = [&](rnnc::Op op) -> const rnnc::ValuePlacement& {
@@ -153,6 +154,39 @@ TEST_CASE("kernel plan: values read only in their own loop over rows live in one
   CHECK_FALSE(p.row_local);
   CHECK(p.all_rows);
   CHECK_FALSE(plan.values[std::size_t(graph.next_states[0])].row_local);
+}
+
+TEST_CASE("kernel plan: arithmetic read once in its own loop is inlined into its reader", "[plan]") {
+  // The LSTM's z = W_ih x + b_ih + W_hh h + b_hh: its three sums are
+  // inlined, z's four slices each read once by a gate's function. The
+  // gates themselves are not (transcendental), c' is a next state, and
+  // the products are stored. (H = 16: a step by unit blocks, all of its
+  // pointwise values in one loop after its products.)
+  std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm.cell";
+  rnnc::Graph graph = rnnc::testing::ir_of(*rnnc::read_source_file(path), {{"I", 4}, {"H", 16}});
+  rnnc::SequencePlan plan = plan_of(graph, {graph.outputs[0].node});
+  REQUIRE(plan.unit_blocks);
+  int inlined_sums = 0;
+  for (NodeId id = 0; id < NodeId(graph.nodes.size()); ++id) {
+    const rnnc::Node& node = graph.node(id);
+    const rnnc::ValuePlacement& placement = plan.values[std::size_t(id)];
+    INFO("node " << id);
+    if (node.op == rnnc::Op::Add && rnnc::element_count(node.shape) == 64) {
+      CHECK(placement.inlined);
+      inlined_sums += placement.inlined;
+    }
+    if (node.op == rnnc::Op::Sigmoid || node.op == rnnc::Op::Tanh || node.op == rnnc::Op::MatVec) {
+      CHECK_FALSE(placement.inlined);
+    }
+    if (placement.inlined) CHECK_FALSE((placement.row_local || placement.all_rows));
+  }
+  CHECK(inlined_sums == 3);
+  CHECK_FALSE(plan.values[std::size_t(graph.next_states[1])].inlined);
+  // Read twice (d d), a value is stored, not inlined.
+  rnnc::Graph twice = rnnc::testing::ir_of(
+      "cell c<H> {\n state h[H]\n param U[H, H]\n d = U @ h + 1\n h' = d * d\n}\n", {{"H", 8}});
+  rnnc::SequencePlan twice_plan = plan_of(twice, {});
+  for (NodeId id = 0; id < NodeId(twice.nodes.size()); ++id) CHECK_FALSE(twice_plan.values[std::size_t(id)].inlined);
 }
 
 TEST_CASE("kernel plan: the step period (blocks of hidden units) of the shipped cells", "[plan]") {

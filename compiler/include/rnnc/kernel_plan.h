@@ -60,6 +60,9 @@ struct ValuePlacement {
   Phase phase = Phase::Leaf;
   bool all_rows = false;    // stored for every row (Hoisted, Deferred, kept values)
   bool row_local = false;   // lives for one row only (SequencePlan::row_local_floats)
+  // Never stored: computed inside the expression of the one elementwise
+  // value of its loop that reads it (see SequencePlan::values).
+  bool inlined = false;
   std::int64_t offset = 0;  // floats before it in its row of the all-rows, step or row-local buffer
 };
 
@@ -68,7 +71,13 @@ struct ValuePlacement {
 inline constexpr std::int64_t kRowLocalFloatsLimit = 16384;
 
 struct SequencePlan {
-  std::vector<ValuePlacement> values;  // per node
+  // Per node. An elementwise value (unary or binary) whose every element
+  // is read once, each by an elementwise value of the same loop over rows,
+  // and that is not a sink, a next state, a gradient nor kept, is inlined:
+  // z = W_ih x + b_ih + W_hh h + b_hh feeding i = sigmoid(z[0:H]) becomes
+  // one loop that loads four operands, adds and applies the sigmoid,
+  // instead of three loops that store and reload z's partial sums.
+  std::vector<ValuePlacement> values;
   // Merged products, in graph order, each in graph order; the first one's
   // storage holds them all.
   std::vector<std::vector<NodeId>> product_groups;

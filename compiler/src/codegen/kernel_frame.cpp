@@ -109,11 +109,25 @@ Strided KernelFrame::strided(NodeId id, llvm::Value* first_row, llvm::Value* fir
 Access KernelFrame::access(NodeId id, llvm::Value* row, llvm::Value* sample) {
   const Node& node = graph_.node(id);
   if (node.op == Op::Constant) return {nullptr, llvm::ConstantFP::get(f32_, node.constant), 1};
+  NodeId owner = id;
+  std::int64_t shift = 0;
+  while (graph_.node(owner).op == Op::Slice) {
+    shift += graph_.node(owner).slice_begin.constant_value();
+    owner = graph_.node(owner).operands[0];
+  }
+  if (plan_.values[std::size_t(owner)].inlined) {
+    Access value(nullptr, nullptr, element_count(node.shape));
+    value.expression = &graph_.node(owner);
+    value.shift = shift;
+    for (NodeId operand : graph_.node(owner).operands) value.terms.push_back(access(operand, row, sample));
+    return value;
+  }
   return {strided(id, row, sample).base, nullptr, element_count(node.shape)};
 }
 
 llvm::Value* KernelFrame::stored(NodeId id, llvm::Value* row, llvm::Value* sample) {
   const ValuePlacement& placement = plan_.values[std::size_t(id)];
+  RNNC_ASSERT(!placement.inlined, "an inlined value has no storage");
   if (placement.row_local) return offset(row_local_base_, i64(placement.offset));
   if (placement.all_rows) {
     return offset(all_rows_base_,

@@ -223,6 +223,7 @@ class RowEmitter {
 
   // Element `index` of a value, a scalar.
   llvm::Value* element(const Access& value, llvm::Value* index) {
+    RNNC_ASSERT(!value.expression, "an inlined value read element by element");
     if (value.constant) return value.constant;
     llvm::Value* position = value.length == 1 ? i64(0) : index;
     return b_.CreateLoad(f32_, b_.CreateGEP(f32_, value.base, position));
@@ -231,6 +232,11 @@ class RowEmitter {
   // Elements [index, index + width) of a value (a length-1 value
   // broadcast); with a mask only its lanes are read, the others are 0.
   llvm::Value* load(const Access& value, llvm::Value* index, llvm::Value* mask) {
+    if (value.expression) {
+      llvm::Value* at = b_.CreateAdd(index, i64(value.shift));
+      if (op_class(value.expression->op) == OpClass::Unary) return unary(value.expression->op, load(value.terms[0], at, mask));
+      return binary(value.expression->op, load(value.terms[0], at, mask), load(value.terms[1], at, mask));
+    }
     if (value.constant || value.length == 1) return splat(element(value, index));
     return load_vector(offset(value.base, index), mask);
   }

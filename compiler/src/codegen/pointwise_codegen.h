@@ -14,11 +14,20 @@
 namespace rnnc {
 
 // Where one value of one row lives: `base` points at its element 0. A
-// constant has no buffer; a length-1 value broadcasts.
+// constant has no buffer; a length-1 value broadcasts. An inlined value
+// (ValuePlacement::inlined) has no buffer either: its element j is
+// `expression` applied to element j + shift of each of `terms`.
 struct Access {
+  Access() = default;
+  Access(llvm::Value* base, llvm::Value* constant, std::int64_t length)
+      : base(base), constant(constant), length(length) {}
+
   llvm::Value* base = nullptr;
   llvm::Value* constant = nullptr;
   std::int64_t length = 1;
+  const Node* expression = nullptr;
+  std::vector<Access> terms;
+  std::int64_t shift = 0;
 };
 
 // Computes `node` for one row into `destination` from its operands, in

@@ -232,6 +232,7 @@ class SequenceEmitter {
   // Node `id` for one row (see emit_row_values).
   void compute(NodeId id, llvm::Value* row, llvm::Value* sample, llvm::Value* first = nullptr,
                llvm::Value* count = nullptr) {
+    if (plan_.values[std::size_t(id)].inlined) return;  // its reader computes it
     const Node& node = graph_.node(id);
     llvm::Value* destination = frame_.stored(id, row, sample);
     std::vector<Access> operands;

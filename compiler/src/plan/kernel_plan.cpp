@@ -140,29 +140,91 @@ void keep_what_later_phases_read(const Graph& graph, SequencePlan& plan) {
   }
 }
 
+// The loop over rows each pointwise value is computed in: its phase and the
+// number of products of that phase before it (sequence_codegen.h), or, in a
+// step by blocks of hidden units, the step's one loop after its products.
+std::vector<int> pointwise_loops(const Graph& graph, const SequencePlan& plan) {
+  std::vector<int> loop_of(graph.nodes.size(), 0);
+  std::vector<int> products_before(std::size_t(Phase::Gradient) + 1, 0);
+  for (std::size_t id = 0; id < graph.nodes.size(); ++id) {
+    Phase phase = plan.values[id].phase;
+    bool one_loop = plan.unit_blocks && phase == Phase::Recurrent;
+    loop_of[id] = one_loop ? 0 : products_before[std::size_t(phase)];
+    if (op_class(graph.nodes[id].op) == OpClass::MatVec) ++products_before[std::size_t(phase)];
+  }
+  return loop_of;
+}
+
+bool elementwise(Op op) { return op_class(op) == OpClass::Unary || op_class(op) == OpClass::Binary; }
+
+// The elementwise functions of codegen/vector_math.h: dozens of
+// instructions and constants each.
+bool transcendental(Op op) {
+  return op == Op::Sigmoid || op == Op::Tanh || op == Op::Exp || op == Op::Log || op == Op::Softplus;
+}
+
+// ValuePlacement::inlined (see SequencePlan::values).
+void inline_single_use_values(const Graph& graph, SequencePlan& plan) {
+  const std::size_t count = graph.nodes.size();
+  const std::vector<int> loop_of = pointwise_loops(graph, plan);
+  std::vector<bool> candidate(count, false);
+  for (std::size_t id = 0; id < count; ++id) {
+    Phase phase = plan.values[id].phase;
+    candidate[id] = elementwise(graph.nodes[id].op) && !transcendental(graph.nodes[id].op) &&
+                    element_count(graph.nodes[id].shape) > 1 &&
+                    (phase == Phase::Hoisted || phase == Phase::Recurrent || phase == Phase::Deferred) &&
+                    !plan.values[id].all_rows;
+  }
+  auto exclude = [&](NodeId id) { candidate[std::size_t(storage_owner(graph, id))] = false; };
+  for (NodeId sink : plan.sinks) exclude(sink);
+  for (NodeId next : graph.next_states) exclude(next);
+  for (const ParamGradient& gradient : graph.param_gradients) exclude(gradient.node);
+  // Every read of a value, directly or through views: the elements
+  // [begin, end) it covers. A candidate's reads must all be by elementwise
+  // values of its loop and cover disjoint elements.
+  struct Read {
+    std::int64_t begin, end;
+  };
+  std::vector<std::vector<Read>> reads(count);
+  for (std::size_t reader = 0; reader < count; ++reader) {
+    const Node& node = graph.nodes[reader];
+    if (node.op == Op::Slice) continue;  // a view reads nothing itself
+    for (NodeId operand : node.operands) {
+      std::int64_t begin = 0;
+      NodeId owner = operand;
+      while (graph.node(owner).op == Op::Slice) {
+        begin += graph.node(owner).slice_begin.constant_value();
+        owner = graph.node(owner).operands[0];
+      }
+      auto o = std::size_t(owner);
+      if (!candidate[o]) continue;
+      bool same_loop = elementwise(node.op) && plan.values[reader].phase == plan.values[o].phase &&
+                       loop_of[reader] == loop_of[o];
+      if (!same_loop) candidate[o] = false;
+      reads[o].push_back({begin, begin + element_count(graph.node(operand).shape)});
+    }
+  }
+  for (std::size_t id = 0; id < count; ++id) {
+    std::vector<Read>& read = reads[id];
+    std::sort(read.begin(), read.end(), [](const Read& a, const Read& b) { return a.begin < b.begin; });
+    bool once = !read.empty();
+    for (std::size_t r = 1; r < read.size(); ++r) once = once && read[r - 1].end <= read[r].begin;
+    plan.values[id].inlined = candidate[id] && once;
+  }
+}
+
 // SequencePlan::row_local_floats: which values are row-local, and their
 // offsets, first fit (64-byte aligned) among the row-local values still
 // read at their first writer.
 void place_row_local_values(const Graph& graph, SequencePlan& plan) {
   const std::size_t count = graph.nodes.size();
-  // The loop over rows a pointwise value is computed in: its phase and the
-  // number of products of that phase before it (sequence_codegen.h), or,
-  // in a step by blocks of hidden units, the step's one loop after its
-  // products.
-  std::vector<int> loop_of(count, 0);
-  std::vector<int> products_before(std::size_t(Phase::Gradient) + 1, 0);
+  const std::vector<int> loop_of = pointwise_loops(graph, plan);
   std::vector<bool> candidate(count, false);
   for (std::size_t id = 0; id < count; ++id) {
-    const Node& node = graph.nodes[id];
     Phase phase = plan.values[id].phase;
-    bool one_loop = plan.unit_blocks && phase == Phase::Recurrent;
-    loop_of[id] = one_loop ? 0 : products_before[std::size_t(phase)];
-    if (op_class(node.op) == OpClass::MatVec) {
-      ++products_before[std::size_t(phase)];
-    } else {
-      candidate[id] = (phase == Phase::Hoisted || phase == Phase::Recurrent || phase == Phase::Deferred) &&
-                      !plan.values[id].all_rows;
-    }
+    candidate[id] = op_class(graph.nodes[id].op) != OpClass::MatVec && !plan.values[id].inlined &&
+                    (phase == Phase::Hoisted || phase == Phase::Recurrent || phase == Phase::Deferred) &&
+                    !plan.values[id].all_rows;
   }
   auto exclude = [&](NodeId id) { candidate[std::size_t(storage_owner(graph, id))] = false; };
   for (NodeId sink : plan.sinks) exclude(sink);
@@ -170,6 +232,19 @@ void place_row_local_values(const Graph& graph, SequencePlan& plan) {
   for (const ParamGradient& gradient : graph.param_gradients) exclude(gradient.node);
   for (const std::vector<NodeId>& group : plan.product_groups) {
     for (NodeId member : group) exclude(member);
+  }
+  // An inlined value is computed where its readers are (several, when each
+  // reads a slice), so what it reads is read there: its evaluation point is
+  // its last reader's.
+  std::vector<std::size_t> evaluated_at(count);
+  for (std::size_t id = count; id-- > 0;) evaluated_at[id] = id;
+  for (std::size_t reader = count; reader-- > 0;) {
+    const Node& node = graph.nodes[reader];
+    if (node.op == Op::Slice) continue;
+    for (NodeId operand : node.operands) {
+      auto owner = std::size_t(storage_owner(graph, operand));
+      if (plan.values[owner].inlined) evaluated_at[owner] = std::max(evaluated_at[owner], evaluated_at[reader]);
+    }
   }
   std::vector<std::size_t> last_reader(count, 0);
   for (std::size_t reader = 0; reader < count; ++reader) {
@@ -180,7 +255,7 @@ void place_row_local_values(const Graph& graph, SequencePlan& plan) {
       bool same_loop = op_class(node.op) != OpClass::MatVec &&
                        plan.values[reader].phase == plan.values[owner].phase && loop_of[reader] == loop_of[owner];
       if (!same_loop) candidate[owner] = false;
-      last_reader[owner] = std::max(last_reader[owner], reader);
+      last_reader[owner] = std::max(last_reader[owner], evaluated_at[reader]);
     }
   }
   constexpr std::int64_t alignment = 16;  // floats
@@ -213,7 +288,7 @@ void assign_offsets(const Graph& graph, SequencePlan& plan) {
   const std::size_t count = graph.nodes.size();
   for (ValuePlacement& placement : plan.values) {
     bool computed_for_all_rows = placement.phase == Phase::Hoisted || placement.phase == Phase::Deferred;
-    if (computed_for_all_rows && !placement.row_local) placement.all_rows = true;
+    if (computed_for_all_rows && !placement.row_local && !placement.inlined) placement.all_rows = true;
   }
   // A merged product's results share one buffer, so all are kept when one is.
   std::vector<const std::vector<NodeId>*> group_of(count, nullptr);
@@ -240,7 +315,10 @@ void assign_offsets(const Graph& graph, SequencePlan& plan) {
         length += member_length;
       }
     }
-    if (placement.phase == Phase::View || placement.phase == Phase::Gradient || placement.row_local) continue;
+    if (placement.phase == Phase::View || placement.phase == Phase::Gradient || placement.row_local ||
+        placement.inlined) {
+      continue;
+    }
     std::int64_t start = 0;
     if (placement.all_rows) {
       start = plan.all_rows_floats;
@@ -343,6 +421,7 @@ SequencePlan plan_sequence(const Graph& graph, std::vector<NodeId> sinks, TimeDi
   keep_what_later_phases_read(graph, plan);
   plan.step_unit = step_unit(graph, plan);
   plan.unit_blocks = plan.step_unit > 0 && plan.step_unit % schedule.panel_width() == 0;
+  inline_single_use_values(graph, plan);
   place_row_local_values(graph, plan);
   assign_offsets(graph, plan);
   for (const Symbol& state : graph.states) plan.state_floats += element_count(state.shape);
