@@ -90,47 +90,6 @@ void verify_unit_blocks(const rnnc::TargetOptions& target) {
   }
 }
 
-// The kernels stream what they write to the caller's buffers past the
-// caches where a row starts vector-aligned and store it plainly elsewhere
-// (emit_streaming_copy): an LSTM's outputs, final states and adjoints,
-// written at every float offset of a cache line, are the same.
-void check_buffer_alignments(const rnnc::TargetOptions& target) {
-  const std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm.cell";
-  const std::int64_t steps = 3, batch = 2, extent = 2 * panel_width(target);
-  rnnc::Cell cell = rnnc::Cell::from_file(path, all_dimensions(path, extent), target);
-  for (std::size_t p = 0; p < cell.graph().params.size(); ++p) {
-    std::span<float> values = cell.parameter(p);
-    for (std::size_t i = 0; i < values.size(); ++i) values[i] = 0.05f * float(int(i % 13) - 6);
-  }
-  const std::size_t sequence = std::size_t(steps * batch * extent), states = std::size_t(batch * extent);
-  std::vector<float> x(sequence), h0(states), c0(states), dy(sequence, 0.5f);
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.1f * float(int(i % 7) - 3);
-  for (std::size_t i = 0; i < h0.size(); ++i) h0[i] = c0[i] = 0.02f * float(int(i % 5) - 2);
-  // y, h, c, dx, dh0 and dc0 of one training pass, each `shift` floats past a cache line.
-  auto run = [&](std::size_t shift) {
-    std::vector<float> memory(2 * sequence + 4 * states + 6 * 32);
-    std::size_t used = 0;
-    auto next = [&](std::size_t count) {  // 16 floats are a cache line
-      float* first = memory.data() + used;
-      first += (64 - std::uintptr_t(first) % 64) % 64 / sizeof(float) + shift;
-      used = std::size_t(first - memory.data()) + count;
-      return std::span<float>(first, count);
-    };
-    std::span<float> y = next(sequence), h = next(states), c = next(states), dx = next(sequence),
-                     dh0 = next(states), dc0 = next(states);
-    cell.forward_training({steps, batch, {x}, {h0, c0}, {y}, {h, c}});
-    cell.backward({{dy}, {}, {dx}, {dh0, dc0}});
-    std::vector<float> result;
-    for (std::span<float> buffer : {y, h, c, dx, dh0, dc0}) result.insert(result.end(), buffer.begin(), buffer.end());
-    return result;
-  };
-  const std::vector<float> aligned = run(0);
-  for (std::size_t shift = 1; shift < 16; ++shift) {
-    INFO("shift " << shift << " cpu '" << target.cpu << "'");
-    CHECK(run(shift) == aligned);
-  }
-}
-
 // Whether the host runs it or not, a level's kernels are built for it.
 void check_level_assembly(const IsaLevel& level) {
   const std::string path = std::string(RNNC_SOURCE_DIR) + "/dsl/lstm.cell";
@@ -235,12 +194,6 @@ TEST_CASE("JIT kernels by blocks of hidden units equal the interpreter: AVX2+FMA
 
 TEST_CASE("JIT kernels by blocks of hidden units equal the interpreter: AVX-512", "[jit][isa]") {
   at_level("AVX-512", [](const IsaLevel& level) { verify_unit_blocks(level.target); });
-}
-
-TEST_CASE("outputs and adjoints are the same at every alignment of the caller's buffers", "[jit][isa]") {
-  for (const IsaLevel& level : rnnc::testing::isa_levels()) {
-    if (level.host_runs) check_buffer_alignments(level.target);
-  }
 }
 
 TEST_CASE("a Cell for a CPU whose features this one lacks is refused, not run", "[jit][isa]") {

@@ -12,14 +12,13 @@
 #include <fmt/ranges.h>
 #include <ranges>
 
-#include "cache_line_allocator.h"
 #include "rnnc/pipeline.h"
 
 namespace rnnc {
 
 struct Tape::Data {
   const CompiledCell* compiled = nullptr;  // the kernels that recorded it
-  std::vector<float, CacheLineAllocator<float>> workspace;  // the kernels stream their saved rows into it
+  std::vector<float> workspace;
   std::int64_t steps = -1, batch = -1;
   std::vector<const float*> inputs;
 };

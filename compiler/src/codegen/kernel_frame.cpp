@@ -58,7 +58,6 @@ KernelFrame::KernelFrame(const Graph& graph, const SequencePlan& plan, llvm::Mod
 }
 
 void KernelFrame::finish() {
-  emit_store_fence(builder_);  // the streaming stores of this thread are seen by whoever joins it
   emit_restore_float_mode(builder_, saved_float_mode_);
   builder_.CreateRetVoid();
 }

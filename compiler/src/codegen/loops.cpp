@@ -61,20 +61,4 @@ void emit_if_then(llvm::IRBuilder<>& builder, llvm::Value* condition, const char
   builder.SetInsertPoint(done);
 }
 
-void emit_if_else(llvm::IRBuilder<>& builder, llvm::Value* condition, const char* name,
-                  const std::function<void()>& then_body, const std::function<void()>& else_body) {
-  llvm::Function* function = builder.GetInsertBlock()->getParent();
-  llvm::BasicBlock* then = llvm::BasicBlock::Create(builder.getContext(), name, function);
-  llvm::BasicBlock* otherwise = llvm::BasicBlock::Create(builder.getContext(), std::string(name) + "_else", function);
-  llvm::BasicBlock* done = llvm::BasicBlock::Create(builder.getContext(), std::string(name) + "_done", function);
-  builder.CreateCondBr(condition, then, otherwise);
-  builder.SetInsertPoint(then);
-  then_body();
-  builder.CreateBr(done);
-  builder.SetInsertPoint(otherwise);
-  else_body();
-  builder.CreateBr(done);
-  builder.SetInsertPoint(done);
-}
-
 }  // namespace rnnc

@@ -32,8 +32,4 @@ llvm::Value* emit_lane_mask(llvm::IRBuilder<>& builder, llvm::Value* remaining, 
 void emit_if_then(llvm::IRBuilder<>& builder, llvm::Value* condition, const char* name,
                   const std::function<void()>& body);
 
-// if (condition) then_body() else else_body().
-void emit_if_else(llvm::IRBuilder<>& builder, llvm::Value* condition, const char* name,
-                  const std::function<void()>& then_body, const std::function<void()>& else_body);
-
 }  // namespace rnnc

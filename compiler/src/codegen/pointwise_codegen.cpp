@@ -4,7 +4,6 @@
 #include <string>
 
 #include <llvm/IR/Intrinsics.h>
-#include <llvm/IR/IntrinsicsX86.h>
 
 #include "codegen/loops.h"
 #include "codegen/vector_math.h"
@@ -87,29 +86,6 @@ class RowEmitter {
           store(destination, j, mask, load(source, j, mask));
         },
         whole_vectors);
-  }
-
-  void streaming_copy(const Access& source, llvm::Value* destination, llvm::Value* first, llvm::Value* count) {
-    const std::uint64_t vector_bytes = std::uint64_t(width_) * 4;
-    llvm::Value* start = b_.CreatePtrToInt(offset(destination, first), b_.getInt64Ty());
-    llvm::Value* aligned = b_.CreateICmpEQ(b_.CreateAnd(start, i64(std::int64_t(vector_bytes - 1))), i64(0));
-    llvm::Value* whole = b_.CreateAnd(count, i64(-std::int64_t(width_)));
-    emit_if_else(
-        b_, aligned, "streaming_copy",
-        [&] {
-          emit_vector_loop(
-              b_, whole, width_, "stream",
-              [&](llvm::Value* i, llvm::Value*) {
-                llvm::Value* j = b_.CreateAdd(first, i);
-                llvm::StoreInst* stored = b_.CreateAlignedStore(load(source, j, nullptr), offset(destination, j),
-                                                                llvm::Align(vector_bytes));
-                stored->setMetadata(llvm::LLVMContext::MD_nontemporal,
-                                    llvm::MDNode::get(b_.getContext(), {llvm::ConstantAsMetadata::get(b_.getInt32(1))}));
-              },
-              /*whole_vectors=*/true);
-          copy(source, destination, b_.CreateAdd(first, whole), b_.CreateSub(count, whole));
-        },
-        [&] { copy(source, destination, first, count); });
   }
 
   void accumulate(const Access& source, llvm::Value* destination, llvm::Value* first, llvm::Value* count) {
@@ -276,13 +252,6 @@ void emit_copy(llvm::IRBuilder<>& b, int width, const Access& source, llvm::Valu
                llvm::Value* count, bool whole_vectors) {
   RowEmitter(b, width).copy(source, destination, first, count, whole_vectors);
 }
-
-void emit_streaming_copy(llvm::IRBuilder<>& b, int width, const Access& source, llvm::Value* destination,
-                         llvm::Value* first, llvm::Value* count) {
-  RowEmitter(b, width).streaming_copy(source, destination, first, count);
-}
-
-void emit_store_fence(llvm::IRBuilder<>& b) { b.CreateIntrinsic(llvm::Intrinsic::x86_sse_sfence, {}, {}); }
 
 void emit_accumulate(llvm::IRBuilder<>& b, int width, const Access& source, llvm::Value* destination,
                      llvm::Value* first, llvm::Value* count) {

@@ -42,18 +42,6 @@ void emit_row_values(llvm::IRBuilder<>& b, int width, const Node& node, llvm::Va
 void emit_copy(llvm::IRBuilder<>& b, int width, const Access& source, llvm::Value* destination, llvm::Value* first,
                llvm::Value* count, bool whole_vectors = false);
 
-// The same copy with its whole vectors stored past the caches
-// (non-temporal stores) where destination + first is vector-aligned, as
-// plain stores otherwise: for what the caller's buffers keep for a much later reader (a
-// training pass's saved values), so that writing it neither reads the lines
-// first nor evicts the step's working set. The caller orders the stores
-// before any other thread reads them (emit_store_fence).
-void emit_streaming_copy(llvm::IRBuilder<>& b, int width, const Access& source, llvm::Value* destination,
-                         llvm::Value* first, llvm::Value* count);
-
-// Orders the streaming stores before the ones that follow (sfence).
-void emit_store_fence(llvm::IRBuilder<>& b);
-
 // destination[j] += source[j] for j in [first, first + count).
 void emit_accumulate(llvm::IRBuilder<>& b, int width, const Access& source, llvm::Value* destination,
                      llvm::Value* first, llvm::Value* count);

@@ -169,7 +169,7 @@ class SequenceEmitter {
           Access sink = frame_.access(plan_.sinks[k], row, sample);
           llvm::Value* target = frame_.sink_row(k, row);
           for_block(sink.length,
-                    [&](llvm::Value* first) { emit_streaming_copy(builder_, lanes(), sink, target, first, width); });
+                    [&](llvm::Value* first) { emit_copy(builder_, lanes(), sink, target, first, width, true); });
         }
         for (std::size_t s = 0; s < graph_.states.size(); ++s) {
           Access next = frame_.access(graph_.next_states[s], row, sample);
@@ -205,8 +205,7 @@ class SequenceEmitter {
       NodeId id = plan_.sinks[k];
       if (computed_in_step(id) != in_step) continue;
       std::int64_t length = element_count(graph_.node(id).shape);
-      emit_streaming_copy(builder_, lanes(), frame_.access(id, row, sample), frame_.sink_row(k, row), i64(0),
-                          i64(length));
+      copy(frame_.access(id, row, sample), frame_.sink_row(k, row), length);
     }
   }
 
