@@ -75,6 +75,12 @@ class MathEmitter {
     llvm::Value* r2 = b_.CreateFMul(r, r);
     llvm::Value* p = accuracy == MathAccuracy::Exact ? polynomial(r, kExpExact) : polynomial(r, kExpFast);
     p = b_.CreateFAdd(fma(p, r2, r), f(1.0f));
+    if (nonpositive) {
+      // n <= 0: one factor, 2^max(n, -127), whose exponent field is 0 (the
+      // factor 0) below 2^-126, where the result is a denormal the kernels
+      // flush anyway.
+      return b_.CreateFMul(p, power_of_two(b_.CreateSelect(b_.CreateICmpSLT(n, i(-127)), i(-127), n)));
+    }
     // 2^n as two normal factors, so that 2^128 overflows and 2^-150 rounds
     // once into the denormals.
     llvm::Value* half = b_.CreateAShr(n, i(1));
@@ -186,7 +192,7 @@ class MathEmitter {
     return b_.CreateBitCast(b_.CreateOr(bits(y), sign), float_type_);
   }
 
-  // 2^n for n in [-126, 127], built in the exponent field.
+  // 2^n for n in [-126, 127] (and 0 for n = -127), built in the exponent field.
   llvm::Value* power_of_two(llvm::Value* n) {
     return b_.CreateBitCast(b_.CreateShl(b_.CreateAdd(n, i(127)), i(23)), float_type_);
   }

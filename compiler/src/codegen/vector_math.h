@@ -21,7 +21,9 @@
 //            2^n is applied as two factors 2^(n>>1) 2^(n-(n>>1)) built in the
 //            exponent bits, so overflow gives +inf, results below 2^-126 are
 //            gradual denormals (0 where the kernel sets FTZ), e^-inf = 0 and
-//            NaN propagates.
+//            NaN propagates. Inside sigmoid, tanh and softplus (x <= 0) 2^n is
+//            one factor, 2^max(n, -127), the factor 0 below 2^-126: results
+//            there are 0 (within 2^-126), as the kernels' FTZ makes them.
 //   log      x = 2^k m, m in [sqrt(1/2), sqrt(2)), by integer arithmetic on the
 //            bits (denormal x scaled by 2^23 first); f = m - 1 (exact);
 //            log(1+f) = f - f^2/2 + f^3 P(f), deg P = 7 (Exact) or 4 (Fast);
