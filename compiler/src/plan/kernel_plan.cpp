@@ -163,22 +163,31 @@ bool transcendental(Op op) {
   return op == Op::Sigmoid || op == Op::Tanh || op == Op::Exp || op == Op::Log || op == Op::Softplus;
 }
 
+// The values of a loop over rows (Hoisted, Recurrent or Deferred, not kept
+// for all rows) that `eligible` accepts and that the kernel does not write
+// out: not a sink, a next state nor a gradient.
+template <class Eligible>
+std::vector<bool> unwritten_pointwise_values(const Graph& graph, const SequencePlan& plan, Eligible eligible) {
+  std::vector<bool> result(graph.nodes.size(), false);
+  for (std::size_t id = 0; id < graph.nodes.size(); ++id) {
+    Phase phase = plan.values[id].phase;
+    result[id] = (phase == Phase::Hoisted || phase == Phase::Recurrent || phase == Phase::Deferred) &&
+                 !plan.values[id].all_rows && eligible(graph.nodes[id]);
+  }
+  auto exclude = [&](NodeId id) { result[std::size_t(storage_owner(graph, id))] = false; };
+  for (NodeId sink : plan.sinks) exclude(sink);
+  for (NodeId next : graph.next_states) exclude(next);
+  for (const ParamGradient& gradient : graph.param_gradients) exclude(gradient.node);
+  return result;
+}
+
 // ValuePlacement::inlined (see SequencePlan::values).
 void inline_single_use_values(const Graph& graph, SequencePlan& plan) {
   const std::size_t count = graph.nodes.size();
   const std::vector<int> loop_of = pointwise_loops(graph, plan);
-  std::vector<bool> candidate(count, false);
-  for (std::size_t id = 0; id < count; ++id) {
-    Phase phase = plan.values[id].phase;
-    candidate[id] = elementwise(graph.nodes[id].op) && !transcendental(graph.nodes[id].op) &&
-                    element_count(graph.nodes[id].shape) > 1 &&
-                    (phase == Phase::Hoisted || phase == Phase::Recurrent || phase == Phase::Deferred) &&
-                    !plan.values[id].all_rows;
-  }
-  auto exclude = [&](NodeId id) { candidate[std::size_t(storage_owner(graph, id))] = false; };
-  for (NodeId sink : plan.sinks) exclude(sink);
-  for (NodeId next : graph.next_states) exclude(next);
-  for (const ParamGradient& gradient : graph.param_gradients) exclude(gradient.node);
+  std::vector<bool> candidate = unwritten_pointwise_values(graph, plan, [&](const Node& node) {
+    return elementwise(node.op) && !transcendental(node.op) && element_count(node.shape) > 1;
+  });
   // Every read of a value, directly or through views: the elements
   // [begin, end) it covers. A candidate's reads must all be by elementwise
   // values of its loop and cover disjoint elements.
@@ -219,20 +228,9 @@ void inline_single_use_values(const Graph& graph, SequencePlan& plan) {
 void place_row_local_values(const Graph& graph, SequencePlan& plan) {
   const std::size_t count = graph.nodes.size();
   const std::vector<int> loop_of = pointwise_loops(graph, plan);
-  std::vector<bool> candidate(count, false);
-  for (std::size_t id = 0; id < count; ++id) {
-    Phase phase = plan.values[id].phase;
-    candidate[id] = op_class(graph.nodes[id].op) != OpClass::MatVec && !plan.values[id].inlined &&
-                    (phase == Phase::Hoisted || phase == Phase::Recurrent || phase == Phase::Deferred) &&
-                    !plan.values[id].all_rows;
-  }
-  auto exclude = [&](NodeId id) { candidate[std::size_t(storage_owner(graph, id))] = false; };
-  for (NodeId sink : plan.sinks) exclude(sink);
-  for (NodeId next : graph.next_states) exclude(next);
-  for (const ParamGradient& gradient : graph.param_gradients) exclude(gradient.node);
-  for (const std::vector<NodeId>& group : plan.product_groups) {
-    for (NodeId member : group) exclude(member);
-  }
+  std::vector<bool> candidate =
+      unwritten_pointwise_values(graph, plan, [&](const Node& node) { return op_class(node.op) != OpClass::MatVec; });
+  for (std::size_t id = 0; id < count; ++id) candidate[id] = candidate[id] && !plan.values[id].inlined;
   // An inlined value is computed where its readers are (several, when each
   // reads a slice), so what it reads is read there: its evaluation point is
   // its last reader's.
