@@ -196,6 +196,19 @@ TEST_CASE("JIT kernels by blocks of hidden units equal the interpreter: AVX-512"
   at_level("AVX-512", [](const IsaLevel& level) { verify_unit_blocks(level.target); });
 }
 
+TEST_CASE("JIT kernels equal the interpreter where a one-element view of arithmetic is broadcast", "[jit]") {
+  // (v c)[0:1] scales every element of h's update: a broadcast of
+  // arithmetic that is otherwise read once (found by the random cells of
+  // the clang build).
+  rnnc::SourceFile file{"c.cell",
+                        "cell c<I, H> {\n input x[I]\n state h[H]\n param W[H, I], U[H, H], c[H]\n"
+                        " v = U @ h + c\n h' = tanh(W @ x + (v * c)[0:1] * h)\n output y = h'\n}\n"};
+  for (std::int64_t extent : {std::int64_t(3), std::int64_t(64)}) {
+    rnnc::Cell cell(file, {{"I", extent}, {"H", extent}});
+    for (int threads : {1, 2}) require_verified(cell, 3, 5, threads);
+  }
+}
+
 TEST_CASE("a Cell for a CPU whose features this one lacks is refused, not run", "[jit][isa]") {
   // xop (AMD Bulldozer only) is absent from every Zen and every Intel CPU.
   if (__builtin_cpu_supports("xop")) return;

@@ -182,9 +182,12 @@ TEST_CASE("kernel plan: arithmetic read once in its own loop is inlined into its
   }
   CHECK(inlined_sums == 3);
   CHECK_FALSE(plan.values[std::size_t(graph.next_states[1])].inlined);
-  // Read twice (d d), a value is stored, not inlined.
+  // Read twice (d d), or through a one-element view that a longer value
+  // broadcasts (e[0:1] h), a value is stored, not inlined.
   rnnc::Graph twice = rnnc::testing::ir_of(
-      "cell c<H> {\n state h[H]\n param U[H, H]\n d = U @ h + 1\n h' = d * d\n}\n", {{"H", 8}});
+      "cell c<H> {\n state h[H], g[H]\n param U[H, H]\n d = U @ h + 1\n h' = d * d\n"
+      " e = U @ g + 1\n g' = e[0:1] * g\n}\n",
+      {{"H", 8}});
   rnnc::SequencePlan twice_plan = plan_of(twice, {});
   for (NodeId id = 0; id < NodeId(twice.nodes.size()); ++id) CHECK_FALSE(twice_plan.values[std::size_t(id)].inlined);
 }

@@ -210,8 +210,9 @@ class RowEmitter {
   llvm::Value* load(const Access& value, llvm::Value* index, llvm::Value* mask) {
     if (value.expression) {
       llvm::Value* at = b_.CreateAdd(index, i64(value.shift));
-      if (op_class(value.expression->op) == OpClass::Unary) return unary(value.expression->op, load(value.terms[0], at, mask));
-      return binary(value.expression->op, load(value.terms[0], at, mask), load(value.terms[1], at, mask));
+      Op op = value.expression->op;
+      if (op_class(op) == OpClass::Unary) return unary(op, load(value.terms[0], at, mask));
+      return binary(op, load(value.terms[0], at, mask), load(value.terms[1], at, mask));
     }
     if (value.constant || value.length == 1) return splat(element(value, index));
     return load_vector(offset(value.base, index), mask);

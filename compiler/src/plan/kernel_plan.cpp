@@ -190,7 +190,8 @@ void inline_single_use_values(const Graph& graph, SequencePlan& plan) {
   });
   // Every read of a value, directly or through views: the elements
   // [begin, end) it covers. A candidate's reads must all be by elementwise
-  // values of its loop and cover disjoint elements.
+  // values of its loop, element by element (not broadcast), and cover
+  // disjoint elements.
   struct Read {
     std::int64_t begin, end;
   };
@@ -207,8 +208,10 @@ void inline_single_use_values(const Graph& graph, SequencePlan& plan) {
       }
       auto o = std::size_t(owner);
       if (!candidate[o]) continue;
+      // A one-element view read by a longer value is broadcast, not read elementwise.
       bool same_loop = elementwise(node.op) && plan.values[reader].phase == plan.values[o].phase &&
-                       loop_of[reader] == loop_of[o];
+                       loop_of[reader] == loop_of[o] &&
+                       element_count(graph.node(operand).shape) == element_count(node.shape);
       if (!same_loop) candidate[o] = false;
       reads[o].push_back({begin, begin + element_count(graph.node(operand).shape)});
     }
