@@ -71,9 +71,10 @@ struct ValuePlacement {
 inline constexpr std::int64_t kRowLocalFloatsLimit = 16384;
 
 struct SequencePlan {
-  // Per node. An elementwise value (unary or binary) whose every element
-  // is read once, each by an elementwise value of the same loop over rows,
-  // and that is not a sink, a next state, a gradient nor kept, is inlined:
+  // Per node. Arithmetic (a unary or binary value, not a transcendental
+  // function) whose every element is read once, element by element (not
+  // broadcast) by an elementwise value of the same loop over rows, and that
+  // is not a sink, a next state, a gradient nor kept, is inlined:
   // z = W_ih x + b_ih + W_hh h + b_hh feeding i = sigmoid(z[0:H]) becomes
   // one loop that loads four operands, adds and applies the sigmoid,
   // instead of three loops that store and reload z's partial sums.
@@ -133,6 +134,9 @@ struct SequencePlan {
 
 // The value whose storage `id` is: itself, or what its slices view.
 NodeId storage_owner(const Graph& graph, NodeId id);
+// Where `id` starts in its storage owner's elements (the sum of the slice
+// offsets of the views between them).
+std::int64_t storage_offset(const Graph& graph, NodeId id);
 
 // Plans a kernel over `graph` that writes the values of `sinks` for every
 // row (outputs, and what a training forward pass saves for the backward

@@ -108,16 +108,11 @@ Strided KernelFrame::strided(NodeId id, llvm::Value* first_row, llvm::Value* fir
 Access KernelFrame::access(NodeId id, llvm::Value* row, llvm::Value* sample) {
   const Node& node = graph_.node(id);
   if (node.op == Op::Constant) return {nullptr, llvm::ConstantFP::get(f32_, node.constant), 1};
-  NodeId owner = id;
-  std::int64_t shift = 0;
-  while (graph_.node(owner).op == Op::Slice) {
-    shift += graph_.node(owner).slice_begin.constant_value();
-    owner = graph_.node(owner).operands[0];
-  }
+  NodeId owner = storage_owner(graph_, id);
   if (plan_.values[std::size_t(owner)].inlined) {
     Access value(nullptr, nullptr, element_count(node.shape));
     value.expression = &graph_.node(owner);
-    value.shift = shift;
+    value.shift = storage_offset(graph_, id);
     for (NodeId operand : graph_.node(owner).operands) value.terms.push_back(access(operand, row, sample));
     return value;
   }

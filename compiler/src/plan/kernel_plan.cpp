@@ -12,6 +12,14 @@ NodeId storage_owner(const Graph& graph, NodeId id) {
   return id;
 }
 
+std::int64_t storage_offset(const Graph& graph, NodeId id) {
+  std::int64_t offset = 0;
+  for (; graph.node(id).op == Op::Slice; id = graph.node(id).operands[0]) {
+    offset += graph.node(id).slice_begin.constant_value();
+  }
+  return offset;
+}
+
 namespace {
 
 // Only a product gains from running over all T·B rows at once (one large
@@ -200,14 +208,9 @@ void inline_single_use_values(const Graph& graph, SequencePlan& plan) {
     const Node& node = graph.nodes[reader];
     if (node.op == Op::Slice) continue;  // a view reads nothing itself
     for (NodeId operand : node.operands) {
-      std::int64_t begin = 0;
-      NodeId owner = operand;
-      while (graph.node(owner).op == Op::Slice) {
-        begin += graph.node(owner).slice_begin.constant_value();
-        owner = graph.node(owner).operands[0];
-      }
-      auto o = std::size_t(owner);
+      auto o = std::size_t(storage_owner(graph, operand));
       if (!candidate[o]) continue;
+      std::int64_t begin = storage_offset(graph, operand);
       // A one-element view read by a longer value is broadcast, not read elementwise.
       bool same_loop = elementwise(node.op) && plan.values[reader].phase == plan.values[o].phase &&
                        loop_of[reader] == loop_of[o] &&
